@@ -1,0 +1,60 @@
+"""The one exception family csdocker raises, and the exit codes it maps to.
+
+Every error message is written for the person at the terminal: one line, no
+secret in it. ``cli`` is the only place that prints them and picks the exit code.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+__all__ = [
+    "CredentialError",
+    "CsDockerError",
+    "EngineError",
+    "ExitCode",
+    "UsageError",
+]
+
+
+class ExitCode(IntEnum):
+    """Exit statuses, following ``docker run`` where csdocker stands in for it."""
+
+    OK = 0
+    ERROR = 1  # env / whoami: the credentials could not be had
+    USAGE = 2  # env / whoami: bad command line
+    DOCKER = 125  # run: the run itself failed (bad flag, daemon error, no credentials)
+    CANNOT_INVOKE = 126  # run: the container's command cannot be invoked
+    NOT_FOUND = 127  # run: the container's command was not found
+    INTERRUPTED = 130
+
+
+class CsDockerError(Exception):
+    """An error with a one-line message that is safe to show.
+
+    ``exit_code`` is what the error means for ``csdocker run``; the other
+    commands map it to their own codes in ``cli``.
+    """
+
+    exit_code: ExitCode = ExitCode.DOCKER
+
+    def __init__(self, message: str, *, exit_code: ExitCode | None = None) -> None:
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+class UsageError(CsDockerError):
+    """A bad flag, a bad flag value, or a missing image name."""
+
+
+class CredentialError(CsDockerError):
+    """No usable credentials from the chosen source."""
+
+
+class EngineError(CsDockerError):
+    """The Docker engine refused, failed, or could not be reached."""

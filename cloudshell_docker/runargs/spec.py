@@ -1,0 +1,63 @@
+"""What the ``docker run`` command line means: the parsed form and the run specification."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+__all__ = ["ParsedRun", "PullPolicy", "RunSpec"]
+
+PullPolicy = Literal["always", "missing", "never"]
+
+
+@dataclass(frozen=True)
+class ParsedRun:
+    """``csdocker run`` argv split into its parts; nothing is validated beyond the syntax.
+
+    ``flags`` holds the docker flags in the order typed, each as (canonical long
+    name, value): the value is the string given, or True for a boolean flag given
+    bare (``--rm``), or the string given with ``=`` (``--rm=false``).
+    ``docker_args`` is argv up to IMAGE with csdocker's own options taken out,
+    exactly as typed (for ``--dry-run``).
+    """
+
+    image: str
+    command: tuple[str, ...]
+    flags: tuple[tuple[str, str | bool], ...] = ()
+    own: Mapping[str, str | bool | tuple[str, ...]] = field(default_factory=dict)
+    docker_args: tuple[str, ...] = ()
+    help_requested: bool = False
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything the runner needs to create and run one container.
+
+    ``config`` is the JSON body of ``POST /containers/create`` exactly as the docker
+    CLI would send it (``Image``, ``Cmd``, ``Env``, ... at the top level, plus
+    ``HostConfig`` and ``NetworkingConfig``), written for the newest API version
+    csdocker knows; ``runargs.adapt_to_api`` rewrites it for the engine's version.
+    The other fields are the client-side behaviour of ``docker run``.
+    """
+
+    image: str
+    config: Mapping[str, Any]
+    name: str | None = None
+    platform: str | None = None
+    detach: bool = False
+    interactive: bool = False  # -i: keep stdin open
+    tty: bool = False  # -t
+    attach_stdin: bool = False
+    attach_stdout: bool = True
+    attach_stderr: bool = True
+    auto_remove: bool = False  # --rm
+    sig_proxy: bool = True
+    detach_keys: str | None = None
+    cidfile: str | None = None
+    pull: PullPolicy = "missing"
+    quiet: bool = False
+
+    def with_config(self, **changes: Any) -> RunSpec:
+        """A copy whose top-level ``config`` keys are replaced by ``changes``."""
+        return replace(self, config={**self.config, **changes})

@@ -1,0 +1,75 @@
+"""``csdocker run`` without error handling: parse, choose credentials, inject, run.
+
+Errors propagate as CsDockerError; ``cli`` prints them and picks the exit code.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+from cloudshell_docker.credentials import credential_env, select_source
+from cloudshell_docker.globalopts import GlobalOptions
+from cloudshell_docker.options import run_own_options
+from cloudshell_docker.redact import register_secret
+from cloudshell_docker.region import resolve_region
+from cloudshell_docker.runargs import TranslateContext, inject_env, parse_run_args, translate
+
+__all__ = ["run_command"]
+
+
+def warn(message: str) -> None:
+    print(f"csdocker: warning: {message}", file=sys.stderr)
+
+
+def run_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
+    """Run ``csdocker run ARGV``; return the exit status."""
+    environ = dict(os.environ)
+    parsed = parse_run_args(argv)
+    if parsed.help_requested:
+        from cloudshell_docker.helptext import run_help
+
+        print(run_help())
+        return 0
+    context = TranslateContext(environ=environ, cwd=os.getcwd(), docker_config_dir=global_options.config)
+    spec = translate(parsed, context)
+    own = run_own_options(parsed.own)
+    region = resolve_region(own.source.region, environ, own.source.profile)
+
+    if own.dry_run:
+        from cloudshell_docker.dryrun import render_docker_command
+
+        print(render_docker_command(parsed, own, region))
+        return 0
+
+    source = select_source(own.source, environ)
+
+    # The engine first: a daemon that cannot be reached should fail the run
+    # before anyone is asked for an MFA code or STS is called.
+    from cloudshell_docker.engine.api import Engine
+    from cloudshell_docker.engine.connect import connect
+    from cloudshell_docker.runargs import adapt_to_api
+    from cloudshell_docker.runner import run
+    from cloudshell_docker.terminal import Terminal
+
+    engine = Engine(connect(global_options, environ))
+    spec = adapt_to_api(spec, engine.api_version)
+
+    hooks = None
+    if own.inject == "relay":
+        from cloudshell_docker.relay import prepare_relay
+
+        relay = prepare_relay(source, region, spec, engine)
+        variables = relay.env
+        hooks = relay.hooks
+    else:
+        creds = source.fetch()
+        register_secret(creds.secret_access_key)
+        register_secret(creds.session_token)
+        variables = credential_env(creds, region)
+    if region is None:
+        warn("no AWS region configured (--region, AWS_REGION, AWS_DEFAULT_REGION or the profile); "
+             "the container gets none")
+    spec = inject_env(spec, variables)
+    return run(spec, engine, Terminal.from_stdio(), hooks)

@@ -1,0 +1,83 @@
+"""Fixtures shared by every test: the engine, the images, moto, the credentials endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.endpoint import CredentialsEndpoint
+from tests.support.engine import (
+    AWSCLI_IMAGE,
+    BUSYBOX_IMAGE,
+    docker,
+    ensure_testbed,
+    remove_containers,
+    unique_name,
+)
+from tests.support.moto import MotoServer
+
+
+@pytest.fixture(scope="session")
+def engine() -> None:
+    """A running Docker engine (brought up as root; skipped without one; CI=true fails)."""
+    ensure_testbed("engine")
+
+
+@pytest.fixture(scope="session")
+def busybox(engine: None) -> str:
+    ensure_testbed("busybox")
+    return BUSYBOX_IMAGE
+
+
+@pytest.fixture(scope="session")
+def awscli(engine: None) -> str:
+    ensure_testbed("awscli")
+    return AWSCLI_IMAGE
+
+
+@pytest.fixture(scope="session")
+def moto() -> Iterator[MotoServer]:
+    server = MotoServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def endpoint() -> Iterator[CredentialsEndpoint]:
+    """A well-behaved container credentials endpoint on 127.0.0.1 (set ``.mode`` to misbehave)."""
+    with CredentialsEndpoint() as server:
+        yield server
+
+
+@pytest.fixture
+def names() -> Iterator[list[str]]:
+    """Hand out unique container names; every container so named is removed afterwards."""
+    made: list[str] = []
+
+    class Names(list[str]):
+        def new(self, kind: str = "c") -> str:
+            name = unique_name(kind)
+            self.append(name)
+            return name
+
+    handed = Names()
+    yield handed
+    remove_containers(*handed, *made)
+
+
+def containers_labelled(label: str) -> list[str]:
+    """IDs of every container (running or not) carrying ``label`` (``key=value``)."""
+    return docker("ps", "-aq", "--no-trunc", "--filter", f"label={label}").stdout.split()
+
+
+@pytest.fixture
+def case_label() -> Iterator[str]:
+    """A unique ``key=value`` label for one test's containers; they are removed afterwards.
+
+    Use it to prove that an error left nothing behind without counting other
+    people's containers: ``assert containers_labelled(case_label) == []``.
+    """
+    label = f"csdt.case={unique_name('case')}"
+    yield label
+    remove_containers(*containers_labelled(label))

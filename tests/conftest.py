@@ -10,7 +10,7 @@ from tests.support.endpoint import CredentialsEndpoint
 from tests.support.engine import (
     AWSCLI_IMAGE,
     BUSYBOX_IMAGE,
-    docker,
+    containers_labelled,
     ensure_testbed,
     remove_containers,
     unique_name,
@@ -64,11 +64,6 @@ def names() -> Iterator[list[str]]:
     handed = Names()
     yield handed
     remove_containers(*handed, *made)
-
-
-def containers_labelled(label: str) -> list[str]:
-    """IDs of every container (running or not) carrying ``label`` (``key=value``)."""
-    return docker("ps", "-aq", "--no-trunc", "--filter", f"label={label}").stdout.split()
 
 
 @pytest.fixture

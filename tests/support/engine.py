@@ -13,6 +13,7 @@ __all__ = [
     "AWSCLI_IMAGE",
     "BUSYBOX_IMAGE",
     "REPO",
+    "containers_labelled",
     "docker",
     "ensure_testbed",
     "remove_containers",
@@ -77,3 +78,8 @@ def unique_name(kind: str = "c") -> str:
 def remove_containers(*names: str) -> None:
     if names:
         docker("rm", "-f", "-v", *names)
+
+
+def containers_labelled(label: str) -> list[str]:
+    """IDs of every container (running or not) carrying ``label`` (``key=value``)."""
+    return docker("ps", "-aq", "--no-trunc", "--filter", f"label={label}").stdout.split()

@@ -69,10 +69,13 @@ def global_options(ctx: typer.Context) -> GlobalOptions:
 )
 def run(ctx: typer.Context) -> None:
     """Run a container with AWS credentials: csdocker run [OPTIONS] IMAGE [COMMAND] [ARG...]."""
+    raise typer.Exit(run_entry(list(ctx.args), global_options(ctx)))
+
+
+def run_entry(argv: list[str], options: GlobalOptions) -> int:
     from cloudshell_docker.runcmd import run_command
 
-    options = global_options(ctx)
-    raise typer.Exit(guarded(lambda: run_command(list(ctx.args), options), for_run=True))
+    return guarded(lambda: run_command(argv, options), for_run=True)
 
 
 SourceOpt = Annotated[str, typer.Option("--source", metavar="auto|endpoint|sts|chain",
@@ -204,5 +207,9 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         from cloudshell_docker.passthrough import exec_docker
 
         exec_docker(args)
+    if rest[:1] == ["run"]:
+        # argv goes to the docker-run parser untouched: click would drop a "--"
+        # that docker (pflag) would take as a flag's value.
+        sys.exit(run_entry(rest[1:], options))
     app(args=rest, obj=options, prog_name="csdocker")
     sys.exit(0)  # not reached: Typer exits

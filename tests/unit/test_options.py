@@ -1,0 +1,46 @@
+"""csdocker's own options: one table, valid values, and the Typer commands agree with it."""
+
+from __future__ import annotations
+
+import pytest
+import typer.main
+
+from cloudshell_docker.cli import app
+from cloudshell_docker.errors import UsageError
+from cloudshell_docker.options import OWN_FLAGS, run_own_options, source_options
+
+
+def test_source_options_from_values():
+    opts = source_options({"role_arn": "arn:aws:iam::123456789012:role/x", "tags": ("a=b", "c=d"),
+                           "no_cache": True})
+    assert opts.role_arn == "arn:aws:iam::123456789012:role/x"
+    assert opts.tags == ("a=b", "c=d")
+    assert opts.no_cache is True
+    assert opts.source == "auto"
+
+
+@pytest.mark.parametrize(("key", "value"), [("source", "somewhere"), ("inject", "files")])
+def test_bad_choices_are_usage_errors(key, value):
+    with pytest.raises(UsageError, match=value):
+        run_own_options({key: value})
+
+
+def test_run_only_options():
+    own = run_own_options({"inject": "relay", "dry_run": True})
+    assert own.inject == "relay"
+    assert own.dry_run is True
+
+
+@pytest.mark.parametrize("command", ["env", "whoami"])
+def test_typer_commands_offer_every_source_option(command):
+    """env and whoami declare their options in Typer; they must match run's table."""
+    cmd = typer.main.get_command(app).commands[command]  # type: ignore[attr-defined]
+    declared = {opt: param for param in cmd.params for opt in param.opts}
+    for flag in OWN_FLAGS:
+        if flag.run_only:
+            assert flag.name not in declared
+            continue
+        assert flag.name in declared, flag.name
+        param = declared[flag.name]
+        assert param.is_flag == (not flag.takes_value), flag.name
+        assert param.multiple == flag.repeatable, flag.name

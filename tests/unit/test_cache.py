@@ -1,0 +1,377 @@
+"""The assumed-role cache on the real file system: hits, expiry margin, bad files, locking across processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import stat
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from cloudshell_docker.credentials.cache import (
+    CachedSource,
+    cache_key,
+    refresh_margin,
+    with_cache,
+)
+from cloudshell_docker.credentials.model import AwsCredentials
+from cloudshell_docker.errors import CredentialError
+from cloudshell_docker.options import SourceOptions
+
+T0 = datetime(2030, 1, 1, 12, 0, 0, tzinfo=UTC)
+
+
+@dataclass
+class FakeSts:
+    """An assumed-role source: each fetch is a new credential set (what AssumeRole does)."""
+
+    identity: dict[str, str] = field(default_factory=lambda: {"role_arn": "arn:aws:iam::123456789012:role/r",
+                                                              "caller": "AKIDBASE"})
+    lifetime: float = 3600.0
+    clock: list[datetime] = field(default_factory=lambda: [T0])
+    calls: int = 0
+    fail: bool = False
+    description: str = "STS AssumeRole arn:aws:iam::123456789012:role/r"
+
+    def fetch(self) -> AwsCredentials:
+        if self.fail:
+            raise CredentialError("AssumeRole failed: AccessDenied")
+        self.calls += 1
+        return AwsCredentials(
+            access_key_id=f"ASIAFAKE{self.calls:08d}",
+            secret_access_key=f"secret/{self.calls}/" + "s" * 30,
+            session_token=f"token-{self.calls}-" + "t" * 60,
+            expiration=self.clock[0] + timedelta(seconds=self.lifetime),
+        )
+
+    def cache_identity(self) -> dict[str, str]:
+        return dict(self.identity)
+
+
+@dataclass
+class FakeEndpoint:
+    """A source without cache_identity, like the container endpoint."""
+
+    calls: int = 0
+    description: str = "container endpoint"
+
+    def fetch(self) -> AwsCredentials:
+        self.calls += 1
+        return AwsCredentials("ASIAENDPOINT0001", "endpoint-secret-" + "e" * 20, "endpoint-token-" + "x" * 40,
+                              T0 + timedelta(hours=1))
+
+
+class Harness:
+    def __init__(self, tmp_path: Path) -> None:
+        self.dir = tmp_path / "cache" / "csdocker" / "sts"
+        self.now = [T0]
+        self.warnings: list[str] = []
+
+    def cached(self, inner: FakeSts | FakeEndpoint) -> CachedSource:
+        if isinstance(inner, FakeSts):
+            inner.clock = self.now  # the source and the cache share one clock
+        return CachedSource(inner, cache_dir=self.dir, clock=lambda: self.now[0],  # type: ignore[arg-type]
+                            warn=self.warnings.append)
+
+    def entry(self, inner: FakeSts) -> Path:
+        return self.dir / f"{cache_key(inner.cache_identity())}.json"
+
+
+@pytest.fixture
+def h(tmp_path: Path) -> Harness:
+    return Harness(tmp_path)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(os.lstat(path).st_mode)
+
+
+def test_first_run_fetches_and_stores_privately(h):
+    inner = FakeSts()
+    creds = h.cached(inner).fetch()
+    assert inner.calls == 1
+    entry = h.entry(inner)
+    assert mode(entry) == 0o600
+    assert mode(h.dir) == 0o700
+    assert entry.read_text().count(creds.secret_access_key) == 1
+    assert h.warnings == []
+    # no secret and no identity in any file name
+    names = " ".join(p.name for p in h.dir.iterdir())
+    for value in (creds.access_key_id, creds.secret_access_key, creds.session_token, "AKIDBASE", "role"):
+        assert value not in names
+
+
+def test_later_runs_reuse_the_entry(h):
+    inner = FakeSts()
+    first = h.cached(inner).fetch()
+    for _ in range(100):
+        source = h.cached(inner)  # a new run: a new object, only the file system is shared
+        again = source.fetch()
+        assert source.from_cache
+        assert "reused from the cache" in source.description
+    assert inner.calls == 1
+    assert (again.access_key_id, again.secret_access_key, again.session_token, again.expiration) == (
+        first.access_key_id, first.secret_access_key, first.session_token, first.expiration)
+
+
+def test_any_change_of_identity_is_another_entry(h):
+    inner = FakeSts()
+    h.cached(inner).fetch()
+    for change in ({"caller": "AKIDOTHER"}, {"session_name": "x"}, {"role_arn": "arn:aws:iam::1:role/other"}):
+        other = FakeSts(identity={**inner.identity, **change})
+        h.cached(other).fetch()
+        assert other.calls == 1, change
+        h.cached(other).fetch()
+        assert other.calls == 1, change
+    assert len(list(h.dir.glob("*.json"))) == 4
+
+
+@pytest.mark.parametrize(("lifetime", "margin"), [(900, 300), (3600, 360), (12 * 3600, 4320)])
+def test_reused_until_the_margin_before_expiry(h, lifetime, margin):
+    assert refresh_margin(lifetime) == margin
+    inner = FakeSts(lifetime=lifetime)
+    h.cached(inner).fetch()
+    h.now[0] = T0 + timedelta(seconds=lifetime - margin - 1)
+    assert h.cached(inner).fetch().access_key_id == "ASIAFAKE00000001"
+    assert inner.calls == 1
+    h.now[0] = T0 + timedelta(seconds=lifetime - margin + 1)
+    fresh = h.cached(inner).fetch()
+    assert inner.calls == 2
+    assert fresh.access_key_id == "ASIAFAKE00000002"
+    # and the new set is what later runs reuse
+    assert h.cached(inner).fetch().access_key_id == "ASIAFAKE00000002"
+    assert inner.calls == 2
+    assert h.warnings == []
+
+
+def test_expired_entry_is_replaced_silently(h):
+    inner = FakeSts()
+    h.cached(inner).fetch()
+    h.now[0] = T0 + timedelta(hours=2)
+    h.cached(inner).fetch()
+    assert inner.calls == 2
+    assert h.warnings == []
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"{not json", b"[]", b'{"format": 1}', b"\xff\xfe\x00garbage",
+     b'{"format": 1, "key": "KEY", "AccessKeyId": 5, "SecretAccessKey": "s", "Expiration": "x", "FetchedAt": "y"}',
+     b'{"format": 1, "key": "KEY", "AccessKeyId": "A", "SecretAccessKey": "s", '
+     b'"Expiration": "2030-01-01T13:00:00", "FetchedAt": "2030-01-01T12:00:00"}'],
+    ids=["empty", "truncated", "list", "fields-missing", "binary", "wrong-type", "naive-time"],
+)
+def test_corrupt_entry_is_ignored_replaced_and_warned_once(h, content):
+    inner = FakeSts()
+    entry = h.entry(inner)
+    h.dir.mkdir(parents=True, mode=0o700)
+    entry.write_bytes(content.replace(b"KEY", cache_key(inner.cache_identity()).encode()))
+    entry.chmod(0o600)
+    creds = h.cached(inner).fetch()
+    assert inner.calls == 1
+    assert len(h.warnings) == 1
+    assert "corrupt" in h.warnings[0]
+    assert str(entry) in h.warnings[0]
+    assert creds.secret_access_key in entry.read_text()
+    assert mode(entry) == 0o600
+    h.cached(inner).fetch()
+    assert inner.calls == 1
+    assert len(h.warnings) == 1
+
+
+def test_entry_of_another_key_is_not_reused(h):
+    """A file copied or renamed under another key's name is refused (its recorded key differs)."""
+    one, two = FakeSts(), FakeSts(identity={"role_arn": "arn:aws:iam::1:role/two", "caller": "AKIDBASE"})
+    h.cached(one).fetch()
+    h.entry(two).parent.mkdir(parents=True, exist_ok=True)
+    os.link(h.entry(one), h.entry(two))
+    h.cached(two).fetch()
+    assert two.calls == 1
+    assert "corrupt" in h.warnings[0]
+
+
+@pytest.mark.parametrize("loose", [0o644, 0o640, 0o604, 0o700, 0o400])
+def test_entry_with_loose_permissions_is_ignored_and_replaced(h, loose):
+    inner = FakeSts()
+    first = h.cached(inner).fetch()
+    h.entry(inner).chmod(loose)
+    second = h.cached(inner).fetch()
+    assert inner.calls == 2
+    assert second.access_key_id != first.access_key_id
+    assert len(h.warnings) == 1
+    assert f"{loose:04o}" in h.warnings[0]
+    assert mode(h.entry(inner)) == 0o600
+    h.cached(inner).fetch()
+    assert inner.calls == 2
+
+
+@pytest.mark.parametrize("loose", [0o755, 0o750, 0o777, 0o711])
+def test_directory_with_loose_permissions_is_made_private_and_its_entries_ignored(h, loose):
+    inner = FakeSts()
+    h.cached(inner).fetch()
+    h.dir.chmod(loose)
+    h.cached(inner).fetch()
+    assert inner.calls == 2
+    assert len(h.warnings) == 1
+    assert f"{loose:04o}" in h.warnings[0]
+    assert mode(h.dir) == 0o700
+    h.cached(inner).fetch()
+    assert inner.calls == 2
+
+
+def test_symlinked_entry_is_refused(h, tmp_path):
+    inner = FakeSts()
+    h.cached(inner).fetch()
+    elsewhere = tmp_path / "planted.json"
+    elsewhere.write_bytes(h.entry(inner).read_bytes())
+    elsewhere.chmod(0o600)
+    h.entry(inner).unlink()
+    h.entry(inner).symlink_to(elsewhere)
+    h.cached(inner).fetch()
+    assert inner.calls == 2
+    assert len(h.warnings) == 1
+    assert not h.entry(inner).is_symlink()
+
+
+def test_cache_directory_that_is_a_file_or_symlink_is_replaced(h, tmp_path):
+    h.dir.parent.mkdir(parents=True)
+    target = tmp_path / "someone-elses"
+    target.mkdir(mode=0o700)
+    h.dir.symlink_to(target)
+    inner = FakeSts()
+    h.cached(inner).fetch()
+    assert len(h.warnings) == 1
+    assert h.dir.is_dir()
+    assert not h.dir.is_symlink()
+    assert list(target.iterdir()) == []
+
+
+@pytest.mark.parametrize("what", ["entry", "directory"] if os.geteuid() == 0 else [])
+def test_files_of_another_user_are_not_trusted(h, what):
+    inner = FakeSts()
+    h.cached(inner).fetch()
+    victim = h.entry(inner) if what == "entry" else h.dir
+    os.chown(victim, 65534, 65534)
+    h.cached(inner).fetch()
+    assert inner.calls == 2
+    assert len(h.warnings) == 1
+    assert "another user" in h.warnings[0]
+
+
+def test_sources_without_cache_identity_are_never_written(h):
+    inner = FakeEndpoint()
+    cached = h.cached(inner)
+    cached.fetch()
+    cached.fetch()
+    assert inner.calls == 2
+    assert not h.dir.exists()
+    assert not h.dir.parent.exists()
+
+
+def test_with_cache_wraps_only_cacheable_sources_and_honours_no_cache():
+    sts, endpoint = FakeSts(), FakeEndpoint()
+    assert isinstance(with_cache(sts, SourceOptions()), CachedSource)
+    assert with_cache(sts, SourceOptions(no_cache=True)) is sts
+    assert with_cache(endpoint, SourceOptions()) is endpoint  # type: ignore[arg-type]
+
+
+def test_credentials_without_expiry_are_not_stored(h):
+    class Forever(FakeSts):
+        def fetch(self) -> AwsCredentials:
+            self.calls += 1
+            return AwsCredentials("AKIDLONGLIVED000", "longlived-secret-" + "l" * 20)
+
+    inner = Forever()
+    h.cached(inner).fetch()
+    h.cached(inner).fetch()
+    assert inner.calls == 2
+    assert list(h.dir.glob("*.json")) == []
+
+
+def test_a_failed_fetch_leaves_no_file(h):
+    inner = FakeSts(fail=True)
+    with pytest.raises(CredentialError):
+        h.cached(inner).fetch()
+    assert [p.name for p in h.dir.iterdir() if not p.name.endswith(".lock")] == []
+
+
+def test_unusable_cache_location_falls_back_to_fetching(h, tmp_path):
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache's parent should be")
+    inner = FakeSts()
+    h.cached(inner).fetch()
+    h.cached(inner).fetch()
+    assert inner.calls == 2
+    assert len(h.warnings) == 2
+    assert all("continuing without it" in w for w in h.warnings)
+
+
+def test_old_entries_are_pruned_when_a_new_one_is_written(h):
+    inner = FakeSts()
+    h.cached(inner).fetch()
+    old = h.dir / ("0" * 64 + ".json")
+    old.write_text("{}")
+    stale = time.time() - 14 * 3600
+    os.utime(old, (stale, stale))
+    h.cached(FakeSts(identity={"role_arn": "another"})).fetch()
+    assert not old.exists()
+    assert h.entry(inner).exists()
+
+
+def test_warnings_never_hold_a_secret(h):
+    inner = FakeSts()
+    creds = h.cached(inner).fetch()
+    h.entry(inner).chmod(0o644)
+    h.cached(inner).fetch()
+    h.entry(inner).write_text(h.entry(inner).read_text()[:-5])
+    h.cached(inner).fetch()
+    assert len(h.warnings) == 2
+    for warning in h.warnings:
+        assert creds.secret_access_key not in warning
+        assert "secret/" not in warning
+        assert "token-" not in warning
+
+
+# Parallel processes: twenty first runs, one fetch.
+
+def _parallel_run(cache_dir: str, counter: str, barrier: multiprocessing.synchronize.Barrier,  # type: ignore[name-defined]
+                  results: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    class SlowSts(FakeSts):
+        def fetch(self) -> AwsCredentials:
+            # count at the edge (a file every process appends to), then take long enough
+            # that every other process is already waiting for the lock
+            with open(counter, "a") as handle:
+                handle.write(f"{os.getpid()}\n")
+            time.sleep(0.5)
+            return AwsCredentials(f"ASIA{os.getpid():012d}", "parallel-secret-" + "p" * 20, "tok-" + "q" * 40,
+                                  datetime.now(UTC) + timedelta(hours=1))
+
+    barrier.wait()
+    source = CachedSource(SlowSts(), cache_dir=Path(cache_dir), warn=lambda m: results.put(("warn", m)))
+    results.put(("key", source.fetch().access_key_id))
+
+
+def test_parallel_first_runs_make_one_fetch(tmp_path):
+    ctx = multiprocessing.get_context("fork")
+    runs = 20
+    barrier = ctx.Barrier(runs)
+    results = ctx.Queue()
+    counter = tmp_path / "fetches"
+    counter.touch()
+    cache_dir = tmp_path / "csdocker" / "sts"
+    procs = [ctx.Process(target=_parallel_run, args=(str(cache_dir), str(counter), barrier, results))
+             for _ in range(runs)]
+    for proc in procs:
+        proc.start()
+    got = [results.get(timeout=120) for _ in range(runs)]
+    for proc in procs:
+        proc.join(timeout=60)
+        assert proc.exitcode == 0
+    assert [kind for kind, _ in got] == ["key"] * runs, got
+    assert len(counter.read_text().split()) == 1
+    assert len({value for _, value in got}) == 1  # every run got the one set that was fetched
+    assert mode(next(cache_dir.glob("*.json"))) == 0o600

@@ -12,6 +12,7 @@ request gets a new set (new key ID), as the real endpoint rotates.
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import json
 import secrets
 import threading
@@ -22,8 +23,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 __all__ = ["MODES", "CredentialsEndpoint", "IssuedCredentials"]
 
-# ok: serve credentials. The others are the failure modes the tests exercise.
-MODES = ("ok", "unauthorized", "error500", "timeout", "malformed", "missing_keys", "expired", "not_found")
+# ok: serve credentials. The others are the failure modes the tests exercise
+# (redirect: a 302 to the same URL, which a client must not follow).
+MODES = ("ok", "unauthorized", "error500", "timeout", "malformed", "missing_keys", "expired", "not_found",
+         "redirect")
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,9 @@ class CredentialsEndpoint:
     timeout_seconds: float = 5.0  # how long "timeout" mode stalls
     requests: list[dict[str, str]] = field(default_factory=list)
     issued: list[IssuedCredentials] = field(default_factory=list)
-    clock_skew: float = 0.0  # seconds added to the endpoint's idea of now
+    clock_skew: float = 0.0  # seconds added to the endpoint's idea of now (Expiration and the Date header)
+    fail_first: int = 0  # the first N requests get a 500, whatever the mode (a flaky endpoint)
+    overrides: dict[str, object] = field(default_factory=dict)  # merged into the body; None removes a key
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -94,6 +99,11 @@ class CredentialsEndpoint:
         }
         if self.mode == "missing_keys":
             del body["SecretAccessKey"]
+        for key, value in self.overrides.items():
+            if value is None:
+                body.pop(key, None)
+            else:
+                body[key] = value  # type: ignore[assignment]
         return body
 
     def start(self) -> CredentialsEndpoint:
@@ -105,9 +115,15 @@ class CredentialsEndpoint:
             def log_message(self, format: str, *args: object) -> None:  # quiet
                 pass
 
+            def date_time_string(self, timestamp: float | None = None) -> str:
+                # The Date header on the endpoint's own (possibly skewed) clock.
+                return email.utils.formatdate(endpoint.now().timestamp(), usegmt=True)
+
             def do_GET(self) -> None:
                 endpoint.requests.append({"path": self.path, "authorization": self.headers.get("Authorization", "")})
                 mode = endpoint.mode
+                if len(endpoint.requests) <= endpoint.fail_first:
+                    return self.send(500, b'{"code":"InternalError","message":"flaky"}')
                 if mode == "timeout":
                     time.sleep(endpoint.timeout_seconds)
                     return self.send(500, b"{}")
@@ -119,12 +135,16 @@ class CredentialsEndpoint:
                     return self.send(401, b'{"code":"Unauthorized","message":"bad token"}')
                 if mode == "error500":
                     return self.send(500, b'{"code":"InternalError","message":"try again"}')
+                if mode == "redirect":
+                    return self.send(302, b"{}", location=endpoint.url)
                 if mode == "malformed":
                     return self.send(200, b'{"AccessKeyId": "ASIA..., oops')
                 return self.send(200, json.dumps(endpoint.body()).encode())
 
-            def send(self, status: int, payload: bytes) -> None:
+            def send(self, status: int, payload: bytes, location: str | None = None) -> None:
                 self.send_response(status)
+                if location is not None:
+                    self.send_header("Location", location)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()

@@ -1,0 +1,72 @@
+"""Credential variables as text another tool reads: shell export lines, a dotenv file, JSON. Pure.
+
+Every shell format quotes each value so that evaluating the output sets exactly
+that value, whatever characters it holds. Variables in ``clear`` (the session
+token and expiry when the credentials have none) are unset instead, so that
+evaluating the output over an earlier one leaves no stale value behind.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Collection, Mapping
+
+from cloudshell_docker.errors import UsageError
+
+__all__ = ["FORMATS", "ONE_LINERS", "format_env"]
+
+FORMATS = ("sh", "fish", "powershell", "dotenv", "json")
+
+# How each format is meant to be consumed; shown in `csdocker env --help` and the README.
+ONE_LINERS = {
+    "sh": 'eval "$(csdocker env)"',
+    "fish": "csdocker env --format fish | source",
+    "powershell": "csdocker env --format powershell | Invoke-Expression",
+    "dotenv": "docker run --env-file <(csdocker env --format dotenv) ...",
+    "json": "csdocker env --format json | jq .",
+}
+
+# PowerShell's single-quoted strings end at any of these, and each is escaped by doubling it.
+_PS_QUOTES = "'\u2018\u2019\u201a\u201b"
+
+
+def _sh(name: str, value: str) -> str:
+    return f"export {name}={shlex.quote(value)}"
+
+
+def _fish_quote(value: str) -> str:
+    # Inside fish's single quotes only \\ and \' are escapes; everything else, newlines too, is literal.
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _ps_quote(value: str) -> str:
+    return "'" + "".join(ch * 2 if ch in _PS_QUOTES else ch for ch in value) + "'"
+
+
+def _dotenv_line(name: str, value: str) -> str:
+    # docker's --env-file takes everything after the first "=" literally, one line per
+    # variable, with no quoting at all: a value it would read back differently is refused.
+    if "\n" in value or value.endswith("\r") or "\0" in value:
+        raise UsageError(f"the value of {name} cannot be written as a dotenv line (it holds a line break)")
+    return f"{name}={value}"
+
+
+def format_env(variables: Mapping[str, str], fmt: str, clear: Collection[str] = ()) -> str:
+    """``variables`` in format ``fmt`` (one of FORMATS), ending with a newline."""
+    if fmt == "sh":
+        lines = [_sh(name, value) for name, value in variables.items()]
+        lines += [f"unset {name}" for name in clear if name not in variables]
+    elif fmt == "fish":
+        lines = [f"set -gx {name} {_fish_quote(value)};" for name, value in variables.items()]
+        lines += [f"set -e {name};" for name in clear if name not in variables]
+    elif fmt == "powershell":
+        lines = [f"$Env:{name} = {_ps_quote(value)}" for name, value in variables.items()]
+        lines += [f"Remove-Item -ErrorAction SilentlyContinue Env:{name}" for name in clear if name not in variables]
+    elif fmt == "dotenv":
+        lines = [_dotenv_line(name, value) for name, value in variables.items()]
+    elif fmt == "json":
+        lines = [json.dumps(dict(variables), indent=2)]
+    else:
+        raise UsageError(f"invalid value {fmt!r} for --format: expected one of {', '.join(FORMATS)}")
+    return "".join(line + "\n" for line in lines)

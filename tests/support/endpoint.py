@@ -63,6 +63,11 @@ class CredentialsEndpoint:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self._server.server_address[1]}{self.path}"
 
+    @property
+    def netloc(self) -> str:
+        """``host:port`` as in ``url``."""
+        return self.url.split("/")[2]
+
     def environ(self) -> dict[str, str]:
         """The variables a process needs to use this endpoint."""
         return {"AWS_CONTAINER_CREDENTIALS_FULL_URI": self.url, "AWS_CONTAINER_AUTHORIZATION_TOKEN": self.token}
@@ -73,16 +78,25 @@ class CredentialsEndpoint:
     def current(self) -> IssuedCredentials:
         """The set now being served (a new one once the last has expired)."""
         with self._lock:
-            if not self.issued or self.issued[-1].expiration <= self.now():
-                self.issued.append(
-                    IssuedCredentials(
-                        access_key_id="ASIA" + secrets.token_hex(8).upper(),
-                        secret_access_key=secrets.token_urlsafe(30),
-                        token="IQoJ" + secrets.token_urlsafe(60),
-                        expiration=(self.now() + timedelta(seconds=self.lifetime)).replace(microsecond=0),
-                    )
-                )
-            return self.issued[-1]
+            if self.issued and self.issued[-1].expiration > self.now():
+                return self.issued[-1]
+            return self._issue()
+
+    def rotate(self) -> IssuedCredentials:
+        """Issue a new set now, as the real endpoint does when the old one runs out."""
+        with self._lock:
+            return self._issue()
+
+    def _issue(self) -> IssuedCredentials:
+        self.issued.append(
+            IssuedCredentials(
+                access_key_id="ASIA" + secrets.token_hex(8).upper(),
+                secret_access_key=secrets.token_urlsafe(30),
+                token="IQoJ" + secrets.token_urlsafe(60),
+                expiration=(self.now() + timedelta(seconds=self.lifetime)).replace(microsecond=0),
+            )
+        )
+        return self.issued[-1]
 
     def body(self) -> dict[str, str]:
         creds = self.current()

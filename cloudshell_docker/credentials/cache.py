@@ -103,7 +103,7 @@ def _now() -> datetime:
 
 def with_cache(source: CredentialSource, options: SourceOptions) -> CredentialSource:
     """``source`` behind the cache, unless ``--no-cache`` or the source is not cacheable."""
-    if options.no_cache or not callable(getattr(source, "cache_identity", None)):
+    if options.no_cache or isinstance(source, CachedSource) or not callable(getattr(source, "cache_identity", None)):
         return source
     return CachedSource(source)  # type: ignore[arg-type]
 
@@ -137,9 +137,6 @@ class CachedSource:
         if self._cache_dir is None:
             self._cache_dir = default_cache_dir()
         return self._cache_dir
-
-    def cache_identity(self) -> Mapping[str, str]:
-        return self.inner.cache_identity()
 
     def fetch(self) -> AwsCredentials:
         self.from_cache = False

@@ -274,7 +274,9 @@ def test_sources_without_cache_identity_are_never_written(h):
 
 def test_with_cache_wraps_only_cacheable_sources_and_honours_no_cache():
     sts, endpoint = FakeSts(), FakeEndpoint()
-    assert isinstance(with_cache(sts, SourceOptions()), CachedSource)
+    wrapped = with_cache(sts, SourceOptions())
+    assert isinstance(wrapped, CachedSource)
+    assert with_cache(wrapped, SourceOptions()) is wrapped  # wrapping twice would lock one entry twice
     assert with_cache(sts, SourceOptions(no_cache=True)) is sts
     assert with_cache(endpoint, SourceOptions()) is endpoint  # type: ignore[arg-type]
 

@@ -1,0 +1,527 @@
+"""The container credentials endpoint source, over a real loopback endpoint.
+
+The side-by-side table runs csdocker's source and botocore's ContainerProvider on the same
+server answers, for every environment form and endpoint mode: both accept (with equal values)
+or both refuse. Hosts that are not loopback (169.254.170.2, https://example.com, ...) are
+judged by both clients from the URL, but the bytes go to the loopback endpoint: each client's
+HTTP session sends every request to it, and records the URL it was asked for.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+import requests
+from botocore.credentials import ContainerProvider
+from botocore.httpsession import URLLib3Session
+from botocore.utils import ContainerMetadataFetcher
+from requests.adapters import HTTPAdapter
+
+from cloudshell_docker.credentials.container import (
+    ATTEMPTS,
+    TIMEOUT_SECONDS,
+    ContainerEndpointSource,
+    check_endpoint_url,
+    endpoint_url,
+)
+from cloudshell_docker.errors import CredentialError
+from tests.support.endpoint import CredentialsEndpoint
+from tests.support.moto import free_port
+
+SHORT_TIMEOUT = 0.3  # client side, for the stalling endpoint; the default (2 s) is checked apart
+
+
+def no_sleep(seconds: float) -> None:
+    pass
+
+
+def to_loopback(url: str, target: str) -> str:
+    """``url`` sent to ``target`` (host:port) instead; https becomes http (the endpoint has no TLS)."""
+    parts = urlsplit(url)
+    scheme = "http" if parts.scheme in ("http", "https") else parts.scheme
+    return urlunsplit((scheme, target, parts.path, parts.query, ""))
+
+
+class LoopbackAdapter(HTTPAdapter):
+    """requests' transport, pointed at the test endpoint whatever the URL's host."""
+
+    def __init__(self, target: str, asked: list[str]) -> None:
+        super().__init__()
+        self.target = target
+        self.asked = asked
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        self.asked.append(str(request.url))
+        request.url = to_loopback(str(request.url), self.target)
+        return super().send(request, *args, **kwargs)
+
+
+def our_session(target: str, asked: list[str]) -> requests.Session:
+    session = requests.Session()
+    adapter = LoopbackAdapter(target, asked)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+class BotocoreLoopbackSession:
+    """botocore's own HTTP session, pointed at the test endpoint whatever the URL's host."""
+
+    def __init__(self, target: str, asked: list[str], timeout: float) -> None:
+        self.inner = URLLib3Session(timeout=timeout)
+        self.target = target
+        self.asked = asked
+
+    def send(self, request: Any) -> Any:
+        self.asked.append(request.url)
+        request.url = to_loopback(request.url, self.target)
+        return self.inner.send(request)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    accepted: bool
+    values: tuple[object, ...] = ()
+    why: str = ""
+    requests: int = 0
+    asked: tuple[str, ...] = ()
+
+
+def run_ours(environ: dict[str, str], endpoint: CredentialsEndpoint) -> Outcome:
+    asked: list[str] = []
+    before = len(endpoint.requests)
+    try:
+        source = ContainerEndpointSource(environ, session=our_session(endpoint.netloc, asked), sleep=no_sleep,
+                                         timeout=SHORT_TIMEOUT)
+        creds = source.fetch()
+    except CredentialError as err:
+        return Outcome(False, why=str(err), requests=len(endpoint.requests) - before, asked=tuple(asked))
+    values = (creds.access_key_id, creds.secret_access_key, creds.session_token, creds.expiration)
+    return Outcome(True, values, requests=len(endpoint.requests) - before, asked=tuple(asked))
+
+
+def run_botocore(environ: dict[str, str], endpoint: CredentialsEndpoint) -> Outcome:
+    asked: list[str] = []
+    before = len(endpoint.requests)
+    fetcher = ContainerMetadataFetcher(session=BotocoreLoopbackSession(endpoint.netloc, asked, SHORT_TIMEOUT),
+                                       sleep=no_sleep)
+    try:
+        creds = ContainerProvider(environ=environ, fetcher=fetcher).load()
+        if creds is None:
+            return Outcome(False, why="no provider", asked=tuple(asked))
+        frozen = creds.get_frozen_credentials()
+    except Exception as err:  # botocore refuses with ValueError, KeyError, RuntimeError, its own errors...
+        return Outcome(False, why=f"{type(err).__name__}: {err}", requests=len(endpoint.requests) - before,
+                       asked=tuple(asked))
+    values = (frozen.access_key, frozen.secret_key, frozen.token, creds._expiry_time)
+    return Outcome(True, values, requests=len(endpoint.requests) - before, asked=tuple(asked))
+
+
+@dataclass(frozen=True)
+class Case:
+    """One environment form and endpoint behaviour. In the strings, {url} is the endpoint's URL,
+    {port} its port, {path} its path. ``expect``: accept, refuse, or refuse-unsent (refused by
+    rule, before a single request)."""
+
+    id: str
+    expect: str
+    full: str | None = "{url}"
+    relative: str | None = None
+    token: str | None = "right"  # right, wrong, or a literal value
+    token_file: str | None = None  # right, right+newline, wrong, empty, missing
+    mode: str = "ok"
+    server_host: str = "127.0.0.1"
+    fail_first: int = 0
+    overrides: dict[str, object] = field(default_factory=dict)
+    asked: str | None = None  # the URL both clients must have asked for (when they sent anything)
+
+
+CASES = [
+    # FULL_URI: the hosts plain http may go to, and those it may not.
+    Case("full-127.0.0.1", "accept"),
+    Case("full-localhost", "accept", full="http://localhost:{port}{path}"),
+    Case("full-LOCALHOST", "accept", full="http://LOCALHOST:{port}{path}"),
+    Case("full-127.0.0.2", "accept", server_host="127.0.0.2"),
+    Case("full-ipv6-loopback", "accept", server_host="::1"),
+    Case("full-userinfo-ignored", "accept", full="http://user:pass@127.0.0.1:{port}{path}"),
+    Case("full-169.254.170.2", "accept", full="http://169.254.170.2{path}", asked="http://169.254.170.2{path}"),
+    Case("full-169.254.170.23", "accept", full="http://169.254.170.23:8080{path}",
+         asked="http://169.254.170.23:8080{path}"),
+    Case("full-fd00:ec2::23", "accept", full="http://[fd00:ec2::23]{path}", asked="http://[fd00:ec2::23]{path}"),
+    Case("full-https-any-host", "accept", full="https://creds.example.com{path}",
+         asked="https://creds.example.com{path}"),
+    Case("full-127.1-shorthand", "refuse-unsent", full="http://127.1:{port}{path}"),
+    Case("full-fd00:ec2:0::23-spelled-otherwise", "refuse-unsent", full="http://[fd00:ec2:0::23]{path}"),
+    Case("full-169.254.170.3", "refuse-unsent", full="http://169.254.170.3{path}"),
+    Case("full-documentation-address", "refuse-unsent", full="http://192.0.2.10{path}"),
+    Case("full-http-any-host", "refuse-unsent", full="http://creds.example.com{path}"),
+    Case("full-ftp-scheme", "refuse-unsent", full="ftp://127.0.0.1:{port}{path}"),
+    Case("full-no-scheme", "refuse-unsent", full="127.0.0.1:{port}{path}"),
+    Case("full-empty", "refuse-unsent", full=""),
+    # RELATIVE_URI: appended to http://169.254.170.2, and it wins over FULL_URI.
+    Case("relative", "accept", full=None, relative="{path}", asked="http://169.254.170.2{path}"),
+    Case("relative-wins-over-full", "accept", full="http://127.0.0.1:1/elsewhere", relative="{path}",
+         asked="http://169.254.170.2{path}"),
+    Case("relative-without-slash", "refuse-unsent", full=None, relative="creds"),
+    Case("relative-userinfo-trick", "accept", full=None, relative="@127.0.0.1:{port}{path}",
+         asked="http://169.254.170.2@127.0.0.1:{port}{path}"),
+    # The token: from the environment or a file; the file wins; CR/LF refused.
+    Case("token-wrong", "refuse", token="wrong"),
+    Case("token-none", "refuse", token=None),
+    Case("token-crlf", "refuse-unsent", token="tok\r\nX-Injected: 1"),
+    Case("token-lf", "refuse-unsent", token="tok\n"),
+    Case("token-file", "accept", token=None, token_file="right"),
+    Case("token-file-wins-over-env", "accept", token="wrong", token_file="right"),
+    Case("token-file-wrong-env-right", "refuse", token="right", token_file="wrong"),
+    Case("token-file-trailing-newline", "refuse-unsent", token=None, token_file="right+newline"),
+    Case("token-file-empty", "refuse", token=None, token_file="empty"),
+    Case("token-file-missing", "refuse-unsent", token="right", token_file="missing"),
+    # What the endpoint answers.
+    Case("unauthorized", "refuse", mode="unauthorized"),
+    Case("error500", "refuse", mode="error500"),
+    Case("timeout", "refuse", mode="timeout"),
+    Case("malformed-json", "refuse", mode="malformed"),
+    Case("missing-secret", "refuse", mode="missing_keys"),
+    Case("missing-token", "refuse", overrides={"Token": None}),
+    Case("missing-expiration", "refuse", overrides={"Expiration": None}),
+    Case("already-expired", "refuse", mode="expired"),
+    Case("not-found", "refuse", mode="not_found"),
+    Case("redirect-not-followed", "refuse", mode="redirect"),
+    Case("flaky-then-ok", "accept", fail_first=2),
+    Case("code-other-than-success-ignored", "accept", overrides={"Code": "Whatever"}),
+    Case("extra-keys-ignored", "accept", overrides={"AccountId": "123456789012", "Extra": {"a": 1}}),
+]
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., CredentialsEndpoint]]:
+    started: list[CredentialsEndpoint] = []
+
+    def start(**kwargs: Any) -> CredentialsEndpoint:
+        endpoint = CredentialsEndpoint(**kwargs).start()
+        started.append(endpoint)
+        return endpoint
+
+    yield start
+    for endpoint in started:
+        endpoint.stop()
+
+
+def build_environ(case: Case, endpoint: CredentialsEndpoint, tmp_path: Path) -> dict[str, str]:
+    port = urlsplit(endpoint.url).port
+    fill = {"url": endpoint.url, "port": port, "path": endpoint.path}
+    environ: dict[str, str] = {}
+    if case.full is not None:
+        environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = case.full.format(**fill)
+    if case.relative is not None:
+        environ["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] = case.relative.format(**fill)
+    tokens = {"right": endpoint.token, "wrong": "tok-wrong-" + "0" * 16}
+    if case.token is not None:
+        environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = tokens.get(case.token, case.token)
+    if case.token_file is not None:
+        path = tmp_path / "token"
+        contents = {"right": endpoint.token, "right+newline": endpoint.token + "\n", "wrong": tokens["wrong"],
+                    "empty": ""}
+        if case.token_file != "missing":
+            path.write_text(contents[case.token_file])
+        environ["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"] = str(path)
+    return environ
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_side_by_side_with_botocore(case: Case, serve, tmp_path):
+    endpoint = serve(host=case.server_host, mode=case.mode, fail_first=case.fail_first,
+                     overrides=dict(case.overrides), timeout_seconds=1.0)
+    environ = build_environ(case, endpoint, tmp_path)
+
+    ours = run_ours(environ, endpoint)
+    endpoint.requests.clear()  # each client meets the same endpoint afresh (fail_first counts from here)
+    botocore = run_botocore(environ, endpoint)
+
+    assert ours.accepted == botocore.accepted, (ours, botocore)
+    assert ours.accepted == (case.expect == "accept"), (ours, botocore)
+    if ours.accepted:
+        assert ours.values == botocore.values
+        issued = endpoint.issued[-1]
+        assert ours.values == (issued.access_key_id, issued.secret_access_key, issued.token, issued.expiration)
+    if case.expect == "refuse-unsent":
+        assert (ours.requests, ours.asked) == (0, ())
+        assert botocore.requests == 0  # botocore hands an ftp:// URL to its HTTP session, which fails
+
+    if case.asked is not None:
+        port = urlsplit(endpoint.url).port
+        wanted = case.asked.format(port=port, path=endpoint.path)
+        assert set(ours.asked) == {wanted}
+        assert set(botocore.asked) == {wanted}
+    if not ours.accepted:
+        assert "\n" not in ours.why
+        for secret in (endpoint.token, *(value for issued in endpoint.issued for value in (
+                issued.secret_access_key, issued.token))):
+            assert secret not in ours.why
+
+
+def test_defaults_are_botocores():
+    assert TIMEOUT_SECONDS == ContainerMetadataFetcher.TIMEOUT_SECONDS == 2
+    assert ATTEMPTS == ContainerMetadataFetcher.RETRY_ATTEMPTS == 3
+
+
+class RecordingSession(requests.Session):
+    """A real requests.Session that notes the keyword arguments of every request."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[dict[str, Any]] = []
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        self.calls.append({"method": method, **kwargs})
+        return super().request(method, url, *args, **kwargs)
+
+
+def test_default_timeout_reaches_each_request(endpoint):
+    session = RecordingSession()
+    ContainerEndpointSource(endpoint.environ(), session=session).fetch()
+    assert [call["timeout"] for call in session.calls] == [2.0]
+    assert session.calls[0]["allow_redirects"] is False
+    assert session.calls[0]["headers"]["Authorization"] == endpoint.token
+
+
+@pytest.mark.parametrize(
+    ("mode", "fail_first", "requests_made", "sleeps", "accepted"),
+    [
+        ("error500", 0, 3, 2, False),
+        ("timeout", 0, 3, 2, False),
+        ("malformed", 0, 3, 2, False),
+        ("ok", 2, 3, 2, True),
+        ("ok", 3, 3, 2, False),  # three failures: no fourth attempt
+        ("ok", 1, 2, 1, True),
+        ("unauthorized", 0, 1, 0, False),  # a refused token does not get better by asking again
+        ("not_found", 0, 1, 0, False),
+        ("missing_keys", 0, 1, 0, False),
+    ],
+)
+def test_attempts(endpoint, mode, fail_first, requests_made, sleeps, accepted):
+    endpoint.mode = mode
+    endpoint.fail_first = fail_first
+    endpoint.timeout_seconds = 1.0
+    slept: list[float] = []
+    source = ContainerEndpointSource(endpoint.environ(), sleep=slept.append, timeout=SHORT_TIMEOUT)
+    if accepted:
+        assert source.fetch().access_key_id == endpoint.issued[-1].access_key_id
+    else:
+        with pytest.raises(CredentialError):
+            source.fetch()
+    assert len(endpoint.requests) == requests_made
+    assert slept == [1.0] * sleeps
+
+
+def test_unreachable_is_tried_three_times():
+    slept: list[float] = []
+    environ = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": f"http://127.0.0.1:{free_port()}/creds",
+               "AWS_CONTAINER_AUTHORIZATION_TOKEN": "tok-secret-value-123"}
+    with pytest.raises(CredentialError) as caught:
+        ContainerEndpointSource(environ, sleep=slept.append).fetch()
+    assert slept == [1.0, 1.0]
+    assert re.fullmatch(r"container credentials endpoint at 127\.0\.0\.1:\d+ unreachable: Connection refused "
+                        r"\(3 attempts\)", str(caught.value))
+
+
+HOST = r"127\.0\.0\.1:\d+"
+MESSAGES = [
+    ("unauthorized", {}, rf"container credentials endpoint at {HOST} refused the authorization token \(HTTP 401\)"),
+    ("error500", {}, rf"container credentials endpoint at {HOST} failed with HTTP 500 \(3 attempts\)"),
+    ("timeout", {}, rf"container credentials endpoint at {HOST} timed out after 0\.3 s \(3 attempts\)"),
+    ("malformed", {}, rf"container credentials endpoint at {HOST} answered malformed JSON \(3 attempts\)"),
+    ("missing_keys", {}, rf"container credentials endpoint at {HOST} answered without SecretAccessKey"),
+    ("ok", {"AccessKeyId": None, "Token": None},
+     rf"container credentials endpoint at {HOST} answered without AccessKeyId, Token"),
+    ("ok", {"SecretAccessKey": None, "Code": "Failure"},
+     rf"container credentials endpoint at {HOST} answered without SecretAccessKey \(Code 'Failure'\)"),
+    ("ok", {"AccessKeyId": ""}, rf"container credentials endpoint at {HOST} answered without AccessKeyId"),
+    ("ok", {"Expiration": "next tuesday"},
+     rf"container credentials endpoint at {HOST} answered an unreadable Expiration 'next tuesday'"),
+    ("expired", {}, rf"container credentials endpoint at {HOST} gave credentials that had already expired at "
+                    r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(\d+ s ago\)"),
+    ("not_found", {}, rf"container credentials endpoint at {HOST} answered HTTP 404"),
+    ("redirect", {}, rf"container credentials endpoint at {HOST} answered HTTP 302"),
+]
+
+
+@pytest.mark.parametrize(("mode", "overrides", "message"), MESSAGES,
+                         ids=[f"{mode}-{'-'.join(overrides) or 'plain'}" for mode, overrides, _ in MESSAGES])
+def test_error_messages(endpoint, mode, overrides, message):
+    endpoint.mode = mode
+    endpoint.overrides = dict(overrides)
+    endpoint.timeout_seconds = 1.0
+    issued = endpoint.current()
+    with pytest.raises(CredentialError) as caught:
+        ContainerEndpointSource(endpoint.environ(), sleep=no_sleep, timeout=SHORT_TIMEOUT).fetch()
+    text = str(caught.value)
+    assert re.fullmatch(message, text), text
+    for secret in (endpoint.token, issued.secret_access_key, issued.token):
+        assert secret not in text
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://192.0.2.10/creds?id=abc"},
+         "refusing the container credentials endpoint at 192.0.2.10: plain http is allowed only to a loopback "
+         "address or to 169.254.170.2, 169.254.170.23, fd00:ec2::23, localhost (use https)"),
+        ({"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://user:hunter2-password@192.0.2.10:8080/x"},
+         "refusing the container credentials endpoint at 192.0.2.10:8080: plain http is allowed only to a loopback "
+         "address or to 169.254.170.2, 169.254.170.23, fd00:ec2::23, localhost (use https)"),
+        ({"AWS_CONTAINER_CREDENTIALS_FULL_URI": "ftp://127.0.0.1/creds"},
+         "refusing the container credentials endpoint at 127.0.0.1: scheme 'ftp' is neither http nor https"),
+        ({"AWS_CONTAINER_CREDENTIALS_FULL_URI": ""},
+         "refusing the container credentials endpoint: its URL names no host"),
+        ({"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:99999/creds"},
+         "refusing the container credentials endpoint: its URL cannot be parsed"),
+        ({}, "no container credentials endpoint: neither AWS_CONTAINER_CREDENTIALS_FULL_URI nor "
+             "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI is set"),
+    ],
+)
+def test_refused_urls(environ, message):
+    with pytest.raises(CredentialError) as caught:
+        ContainerEndpointSource(environ)
+    assert str(caught.value) == message
+    assert "hunter2" not in str(caught.value)
+
+
+def test_token_messages(endpoint, tmp_path):
+    missing = tmp_path / "no-such-token"
+    environ = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": endpoint.url,
+               "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": str(missing)}
+    with pytest.raises(CredentialError) as caught:
+        ContainerEndpointSource(environ).fetch()
+    assert str(caught.value) == (f"cannot read the container authorization token file {missing}: "
+                                 "No such file or directory")
+
+    environ = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": endpoint.url,
+               "AWS_CONTAINER_AUTHORIZATION_TOKEN": "tok-secret\r\nX-Injected: yes"}
+    with pytest.raises(CredentialError) as caught:
+        ContainerEndpointSource(environ).fetch()
+    assert str(caught.value) == ("the container authorization token from AWS_CONTAINER_AUTHORIZATION_TOKEN "
+                                 "contains a CR or LF character")
+    assert endpoint.requests == []
+
+
+def test_token_file_is_read_again_on_each_fetch(endpoint, tmp_path):
+    token_file = tmp_path / "token"
+    token_file.write_text(endpoint.token)
+    environ = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": endpoint.url,
+               "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": str(token_file)}
+    source = ContainerEndpointSource(environ)
+    source.fetch()
+    first = endpoint.token
+    endpoint.token = "tok-rotated-" + "1" * 16  # EKS rotates the file's token
+    token_file.write_text(endpoint.token)
+    source.fetch()
+    assert [request["authorization"] for request in endpoint.requests] == [first, endpoint.token]
+
+
+def test_refetch_gives_the_endpoints_current_set(endpoint):
+    source = ContainerEndpointSource(endpoint.environ())
+    first = source.fetch()
+    endpoint.rotate()
+    second = source.fetch()
+    assert second.access_key_id != first.access_key_id
+    assert second.access_key_id == endpoint.issued[-1].access_key_id
+
+
+def test_description_names_the_host_only(endpoint):
+    source = ContainerEndpointSource(endpoint.environ())
+    assert source.description == f"container endpoint ({endpoint.netloc})"
+    assert endpoint.token not in source.description
+    assert endpoint.path not in source.description
+
+
+def expiration_seen(endpoint: CredentialsEndpoint) -> datetime:
+    creds = ContainerEndpointSource(endpoint.environ()).fetch()
+    assert creds.expiration is not None
+    return creds.expiration
+
+
+@pytest.mark.parametrize("skew", [3600.0, -3600.0, 7200.0, -86400.0])
+def test_expiration_moved_onto_the_hosts_clock(endpoint, skew):
+    endpoint.clock_skew = skew
+    seen = expiration_seen(endpoint)
+    stated = endpoint.issued[-1].expiration  # on the endpoint's clock
+    correction = (seen - stated).total_seconds()
+    # Date has one-second resolution: the correction is -skew to within a couple of seconds.
+    assert abs(correction + skew) <= 2, correction
+
+
+@pytest.mark.parametrize("skew", [0.0, 10.0, -25.0])
+def test_small_skew_is_left_alone(endpoint, skew):
+    endpoint.clock_skew = skew
+    assert expiration_seen(endpoint) == endpoint.issued[-1].expiration
+
+
+def test_slow_endpoint_clock_does_not_make_good_credentials_look_expired(endpoint):
+    # The endpoint's clock is two hours behind: its Expiration (its now + 15 min) is in the host's past.
+    endpoint.clock_skew = -7200
+    assert endpoint.current().expiration < datetime.now(UTC)
+    seen = expiration_seen(endpoint)
+    assert seen > datetime.now(UTC)
+    # botocore, which does not correct, calls these credentials expired.
+    assert not run_botocore(endpoint.environ(), endpoint).accepted
+
+
+def test_fast_endpoint_clock_does_not_hide_expired_credentials(endpoint):
+    # The endpoint's clock is two hours ahead and its credentials expired five of its minutes ago.
+    endpoint.clock_skew = 7200
+    endpoint.mode = "expired"
+    with pytest.raises(CredentialError, match="already expired"):
+        ContainerEndpointSource(endpoint.environ()).fetch()
+
+
+def test_no_secret_in_repr_or_description(endpoint):
+    source = ContainerEndpointSource(endpoint.environ())
+    creds = source.fetch()
+    text = repr(creds) + source.description + json.dumps(source.description)
+    issued = endpoint.issued[-1]
+    for secret in (endpoint.token, issued.secret_access_key, issued.token):
+        assert secret not in text
+
+
+@pytest.mark.parametrize(
+    ("environ", "url"),
+    [
+        ({"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/credentials/abc"}, "http://169.254.170.2/v2/credentials/abc"),
+        ({"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/r", "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://localhost/f"},
+         "http://169.254.170.2/r"),
+        ({"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://localhost/f"}, "http://localhost/f"),
+    ],
+)
+def test_endpoint_url_matches_botocore(environ, url):
+    assert endpoint_url(environ) == url
+    if "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI" in environ:
+        assert url == ContainerMetadataFetcher().full_url(environ["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"])
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://169.254.170.2/x", "http://169.254.170.23/x", "http://[fd00:ec2::23]/x", "http://localhost:9/x",
+     "http://127.8.9.10/x", "http://[::1]:80/x", "https://anything.example/x", "http://169.254.170.4/x",
+     "http://10.0.0.1/x", "http://[fd00:ec2::24]/x", "http://localhost.example/x", "http://0.0.0.0/x"],
+)
+def test_host_rule_matches_botocore(url):
+    try:
+        ContainerMetadataFetcher()._validate_allowed_url(url)
+        botocore_allows = True
+    except ValueError:
+        botocore_allows = False
+    try:
+        check_endpoint_url(url)
+        we_allow = True
+    except CredentialError:
+        we_allow = False
+    assert we_allow == botocore_allows

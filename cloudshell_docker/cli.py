@@ -206,7 +206,11 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     if options.version or (rest and rest[0] not in COMMANDS and not rest[0].startswith("-")):
         from cloudshell_docker.passthrough import exec_docker
 
-        exec_docker(args)
+        try:
+            exec_docker(args)  # returns only by raising: no docker CLI to hand the command to
+        except CsDockerError as err:
+            print_error(err.message)
+            sys.exit(int(err.exit_code))
     if rest[:1] == ["run"]:
         # argv goes to the docker-run parser untouched: click would drop a "--"
         # that docker (pflag) would take as a flag's value.

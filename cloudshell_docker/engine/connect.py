@@ -14,11 +14,13 @@ import ipaddress
 import os
 import re
 import ssl
+import warnings
 from collections.abc import Iterator, Mapping
 from urllib.parse import quote, urlsplit
 
 import docker
 import requests
+import urllib3
 from docker.tls import TLSConfig
 from docker.utils.proxy import ProxyConfig
 
@@ -96,6 +98,9 @@ def client_for(endpoint: Endpoint, api_version: str = MAX_API_VERSION) -> docker
         files = endpoint.tls
         client_cert = (files.cert, files.key) if files.cert and files.key else None
         tls = TLSConfig(client_cert=client_cert, ca_cert=files.ca, verify=files.verify)
+        if not files.verify:
+            # Asked for (--tls without --tlsverify): the CLI does not warn on every request.
+            warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
     try:
         client = docker.APIClient(base_url=base_url, version=api_version, tls=tls, use_ssh_client=proto == "ssh")
     except docker.errors.DockerException as err:

@@ -46,6 +46,7 @@ class EngineProxy:
     connections: int = 0  # connections carried (after a successful TLS handshake)
     pings: int = 0  # pings answered by the proxy itself
     paths: list[str] = field(default_factory=list)  # request paths seen (in version mode)
+    heads: list[bytes] = field(default_factory=list)  # request heads seen (in version mode)
     _loop: asyncio.AbstractEventLoop | None = None
     _thread: threading.Thread | None = None
     _server: asyncio.AbstractServer | None = None
@@ -61,6 +62,7 @@ class EngineProxy:
         self.connections = 0
         self.pings = 0
         self.paths.clear()
+        self.heads.clear()
 
     def start(self) -> EngineProxy:
         self._loop = asyncio.new_event_loop()
@@ -151,6 +153,7 @@ class EngineProxy:
             if match is None:
                 return head
             self.paths.append(match["path"].decode(errors="replace"))
+            self.heads.append(head)
             if _PING.match(match["path"]):
                 self.pings += 1
                 writer.write(self._ping_response(match["method"] == b"HEAD"))

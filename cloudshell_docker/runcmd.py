@@ -38,10 +38,9 @@ def run_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
     region = resolve_region(own.source.region, environ, own.source.profile)
 
     if own.dry_run:
-        from cloudshell_docker.dryrun import render_docker_command
+        from cloudshell_docker.dryrun import dry_run
 
-        print(render_docker_command(parsed, own, region))
-        return 0
+        return dry_run(parsed, own, region, global_options, spec.config.get("Env") or ())
 
     source = select_source(own.source, environ)
 

@@ -1,16 +1,302 @@
-"""A thin facade over docker.APIClient: the calls a run makes, docker's errors as EngineError."""
+"""A thin facade over docker.APIClient: the calls a run makes, docker's errors as EngineError.
+
+Errors read as the docker CLI prints them (``Error response from daemon: ...``,
+``Cannot connect to the Docker daemon at ...``) so that csdocker's one line of
+stderr says what ``docker run`` would have said.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import socket
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
 import docker
+import docker.errors
+import requests
 
-__all__ = ["Engine"]
+from cloudshell_docker.errors import EngineError, ExitCode
+
+__all__ = [
+    "Created",
+    "DaemonError",
+    "Engine",
+    "Hijacked",
+    "PendingWait",
+    "WaitOutcome",
+    "daemon_host",
+    "daemon_message",
+    "plain",
+]
 
 
+class DaemonError(EngineError):
+    """The engine answered with an HTTP error; ``status_code`` tells which (404: not found)."""
+
+    def __init__(self, message: str, status_code: int | None, *, exit_code: ExitCode | None = None) -> None:
+        super().__init__(message, exit_code=exit_code)
+        self.status_code = status_code
+
+
+@dataclass(frozen=True)
+class Created:
+    id: str
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class WaitOutcome:
+    """What the engine said when the wait ended: the exit code, or why it could not wait."""
+
+    status_code: int
+    error: str | None = None
+
+
+def daemon_message(err: docker.errors.APIError) -> str:
+    """The docker CLI's wording for an error answer: its JSON ``message``, trimmed."""
+    explanation = (err.explanation or "").strip() if isinstance(err.explanation, str) else ""
+    if not explanation:
+        status = err.status_code or 0
+        reason = err.response.reason if err.response is not None else ""
+        explanation = f"API returned a {status} ({reason}) but provided no error-message"
+    return f"Error response from daemon: {explanation}"
+
+
+def daemon_host(client: docker.APIClient) -> str:
+    """The engine's address as the docker CLI spells it (``unix:///var/run/docker.sock``)."""
+    adapter = getattr(client, "_custom_adapter", None)
+    socket_path = getattr(adapter, "socket_path", None)
+    if socket_path:
+        return f"unix://{socket_path}"
+    base = str(client.base_url)
+    for scheme in ("http://", "https://"):
+        if base.startswith(scheme):
+            return "tcp://" + base[len(scheme):]
+    return base
+
+
+def plain(value: Any) -> Any:
+    """``value`` with every Mapping a dict and every tuple a list, ready for json."""
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+class Hijacked:
+    """The raw, bidirectional connection of an attach (HTTP upgraded to a bare stream).
+
+    ``recv_into`` first hands out whatever the HTTP layer had already buffered
+    past the response headers, then reads the socket itself.
+    """
+
+    def __init__(self, sock: Any, response: requests.Response, pending: bytes = b"") -> None:
+        self.sock = sock
+        self.response = response
+        self._pending = memoryview(pending)
+
+    def recv_into(self, buffer: memoryview) -> int:
+        if self._pending:
+            n = min(len(buffer), len(self._pending))
+            buffer[:n] = self._pending[:n]
+            self._pending = self._pending[n:]
+            return n
+        return int(self.sock.recv_into(buffer))
+
+    def sendall(self, data: bytes | memoryview) -> None:
+        self.sock.sendall(data)
+
+    def close_write(self) -> None:
+        """Tell the engine that stdin has ended (half-close: output keeps flowing)."""
+        if hasattr(self.sock, "unwrap"):
+            # TLS has no half-close that keeps reading; the container's stdin stays open.
+            return
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_WR)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(OSError):
+            self.sock.close()
+        with contextlib.suppress(Exception):
+            self.response.close()
+
+
+def response_socket(response: requests.Response) -> Any:
+    """The socket under a streamed response (unix, tcp or TLS)."""
+    raw = response.raw._fp.fp.raw  # http.client's SocketIO (or the TLS socket)
+    return getattr(raw, "_sock", raw)
+
+
+def take_buffered(response: requests.Response, sock: Any) -> bytes:
+    """Bytes http.client read ahead past the headers: without them the stream would lose its start."""
+    reader = response.raw._fp.fp
+    try:
+        timeout = sock.gettimeout()
+        sock.setblocking(False)
+    except (AttributeError, OSError):
+        return b""
+    try:
+        return bytes(reader.read1(1 << 16)) if reader.peek(1) else b""
+    except (BlockingIOError, OSError, ValueError, TypeError):
+        return b""
+    finally:
+        with contextlib.suppress(OSError):
+            sock.settimeout(timeout)
+
+
+class PendingWait:
+    """A ``POST /containers/ID/wait`` the engine has acknowledged (headers received), not yet answered.
+
+    The docker CLI registers its wait before it starts the container, so that a
+    container that exits at once is still seen exiting: this is that wait.
+    """
+
+    def __init__(self, response: requests.Response | None, error: str | None = None) -> None:
+        self._response = response
+        self._error = error
+
+    def result(self) -> WaitOutcome:
+        """Block until the engine answers (the container exited, or was removed)."""
+        if self._response is None:
+            return WaitOutcome(125, self._error)
+        try:
+            body = json.loads(self._response.content or b"{}")
+        except (requests.RequestException, OSError, ValueError) as err:
+            return WaitOutcome(125, str(err))
+        if not isinstance(body, dict):
+            return WaitOutcome(125, "unexpected answer to wait")
+        problem = body.get("Error") or {}
+        if isinstance(problem, dict) and problem.get("Message"):
+            return WaitOutcome(125, str(problem["Message"]))
+        return WaitOutcome(int(body.get("StatusCode", 125)))
+
+    def cancel(self) -> None:
+        if self._response is None:
+            return
+        with contextlib.suppress(Exception):
+            response_socket(self._response).shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(Exception):
+            self._response.close()
+
+
+@dataclass
 class Engine:
-    def __init__(self, client: docker.APIClient) -> None:
-        self.client = client
+    """The engine calls of one ``docker run``; every failure is an EngineError with the CLI's words."""
+
+    client: docker.APIClient
+    _host: str = field(default="", init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._host = daemon_host(self.client)
 
     @property
     def api_version(self) -> str:
         return str(self.client.api_version)
+
+    @property
+    def general_config(self) -> Mapping[str, Any]:
+        """The docker CLI's config.json as docker-py read it (``detachKeys``, ``proxies``, ...)."""
+        configs = getattr(self.client, "_general_configs", None)
+        return configs if isinstance(configs, Mapping) else {}
+
+    @contextlib.contextmanager
+    def _errors(self, exit_code: ExitCode | None = None) -> Iterator[None]:
+        try:
+            yield
+        except docker.errors.APIError as err:
+            raise DaemonError(daemon_message(err), err.status_code, exit_code=exit_code) from None
+        except requests.exceptions.ConnectionError:
+            raise EngineError(
+                f"Cannot connect to the Docker daemon at {self._host}. Is the docker daemon running?",
+                exit_code=exit_code,
+            ) from None
+        except (requests.RequestException, docker.errors.DockerException) as err:
+            raise EngineError(str(err), exit_code=exit_code) from None
+
+    def create(self, config: Mapping[str, Any], *, name: str | None = None, platform: str | None = None) -> Created:
+        with self._errors():
+            answer = self.client.create_container_from_config(plain(config), name=name, platform=platform)
+        return Created(str(answer["Id"]), tuple(str(w) for w in answer.get("Warnings") or ()))
+
+    def pull(self, image: str, *, tag: str, platform: str | None = None) -> Iterator[dict[str, Any]]:
+        """The progress messages of pulling ``image:tag``; an error message ends it as EngineError."""
+        with self._errors():
+            stream = self.client.pull(image, tag=tag, stream=True, decode=True, platform=platform)
+        while True:
+            with self._errors():
+                message = next(stream, None)
+            if message is None:
+                return
+            if message.get("error") or message.get("errorDetail"):
+                detail = message.get("errorDetail") or {}
+                text = detail.get("message") if isinstance(detail, dict) else None
+                raise EngineError(str(text or message.get("error")))
+            yield message
+
+    def attach(
+        self,
+        container_id: str,
+        *,
+        stdin: bool,
+        stdout: bool,
+        stderr: bool,
+        detach_keys: str | None,
+    ) -> Hijacked:
+        """Attach (before start, so that no output is missed); the engine streams once started."""
+        params: dict[str, Any] = {"stream": 1}
+        for key, wanted in (("stdin", stdin), ("stdout", stdout), ("stderr", stderr)):
+            if wanted:
+                params[key] = 1
+        if detach_keys:
+            params["detachKeys"] = detach_keys
+        url = self.client._url("/containers/{0}/attach", container_id)
+        headers = {"Connection": "Upgrade", "Upgrade": "tcp", "Content-Type": "text/plain"}
+        with self._errors():
+            response = self.client.post(url, None, params=params, stream=True, headers=headers)
+        if response.status_code != 101:
+            status = response.status_code
+            response.close()
+            # The docker CLI's hijack reports the status alone, and fails with 1.
+            raise EngineError(f"unable to upgrade to tcp, received {status}", exit_code=ExitCode.ERROR)
+        sock = response_socket(response)
+        with contextlib.suppress(OSError, AttributeError):
+            sock.settimeout(None)  # the client's default timeout must not cut a quiet stream
+            if sock.family in (socket.AF_INET, socket.AF_INET6):
+                # A long quiet run must not look like a dead peer to a NAT or firewall.
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 30)
+        return Hijacked(sock, response, take_buffered(response, sock))
+
+    def wait(self, container_id: str, condition: str) -> PendingWait:
+        """Register a wait (``next-exit`` or ``removed``); returns once the engine has it."""
+        url = self.client._url("/containers/{0}/wait", container_id)
+        try:
+            response = self.client._post(url, params={"condition": condition}, stream=True, timeout=None)
+        except requests.RequestException as err:
+            return PendingWait(None, str(err))
+        if response.status_code >= 400:
+            try:
+                self.client._raise_for_status(response)
+            except docker.errors.APIError as err:
+                return PendingWait(None, daemon_message(err))
+        with contextlib.suppress(OSError, AttributeError):
+            response_socket(response).settimeout(None)
+        return PendingWait(response)
+
+    def start(self, container_id: str) -> None:
+        with self._errors():
+            self.client.start(container_id)
+
+    def kill(self, container_id: str, signal: str) -> None:
+        with self._errors():
+            self.client.kill(container_id, signal=signal)
+
+    def resize(self, container_id: str, height: int, width: int) -> None:
+        with self._errors():
+            self.client.resize(container_id, height=height, width=width)

@@ -135,7 +135,11 @@ def make_source_options(
 def env(
     ctx: typer.Context,
     fmt: Annotated[str, typer.Option("--format", metavar="sh|fish|powershell|dotenv|json",
-                                     help="Output format.")] = "sh",
+                                     help='Output format. sh: eval "$(csdocker env)"; '
+                                          "fish: csdocker env --format fish | source; "
+                                          "powershell: csdocker env --format powershell | Invoke-Expression; "
+                                          "dotenv: NAME=value lines as docker run --env-file reads them; "
+                                          "json: one object of the variables.")] = "sh",
     source: SourceOpt = "auto",
     role_arn: RoleArnOpt = None,
     session_name: SessionNameOpt = None,

@@ -1,22 +1,147 @@
-"""``--inject relay``: a per-run credentials endpoint that keeps a container's credentials fresh."""
+"""``--inject relay``: a per-run credentials endpoint that keeps a container's credentials fresh.
+
+The container gets no AWS secret. It gets ``AWS_CONTAINER_CREDENTIALS_FULL_URI`` (this run's
+endpoint) and ``AWS_CONTAINER_AUTHORIZATION_TOKEN`` (a random token for this run only), as
+ECS gives its tasks, and the AWS SDKs inside fetch and refresh credentials by themselves for
+as long as the container runs. csdocker serves them, fetching from its own source again
+before they expire (``keeper``), on 127.0.0.1 for ``--network host`` and otherwise on
+169.254.170.2, the gateway of the network ``csdocker-relay`` that the container is also
+connected to (``network``). With ``-d`` a detached process takes over the serving and exits
+when the container stops (``follower``).
+
+    prepared = prepare_relay(source, region, spec, engine)   # first fetch, listening
+    spec = inject_env(spec, prepared.env)
+    run(spec, engine, terminal, prepared.hooks)              # created(): network; finished(): stop
+    prepared.close()                                         # idempotent; for a run that never created
+
+Limits: the relay needs the engine on this machine. A source that needs a person to refresh
+(an MFA-gated role: STS will not assume it again without a new code, and nobody can be asked
+while the container owns the terminal, or at all once detached) serves until the first
+session expires; the container's SDK then gets HTTP 500 with the source's error.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+import secrets
+from dataclasses import dataclass, field
 
+from cloudshell_docker.credentials.clock import Clock, utc_now
 from cloudshell_docker.credentials.model import CredentialSource
 from cloudshell_docker.engine.api import Engine
+from cloudshell_docker.redact import register_secret
+from cloudshell_docker.relay.follower import container_state, detach_relay
+from cloudshell_docker.relay.keeper import CredentialKeeper
+from cloudshell_docker.relay.network import (
+    MANAGED_NETWORK,
+    ManagedNetwork,
+    Placement,
+    check_local_engine,
+    connect_container,
+    ensure_network,
+    placement_for,
+)
+from cloudshell_docker.relay.server import RelayServer
 from cloudshell_docker.runargs.spec import RunSpec
-from cloudshell_docker.runner import RunHooks
 
-__all__ = ["PreparedRelay", "prepare_relay"]
+__all__ = ["FULL_URI_VAR", "TOKEN_VAR", "PreparedRelay", "Relay", "prepare_relay"]
+
+FULL_URI_VAR = "AWS_CONTAINER_CREDENTIALS_FULL_URI"
+TOKEN_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN"
+
+
+class Relay:
+    """One container's relay; the runner's hooks (``created``, ``finished``)."""
+
+    def __init__(self, keeper: CredentialKeeper, server: RelayServer, placement: Placement,
+                 network_id: str | None, engine: Engine) -> None:
+        self.keeper = keeper
+        self.server = server
+        self.placement = placement
+        self.network_id = network_id
+        self.engine = engine
+        self.follower_pid: int | None = None  # set once handed over to a detached follower
+        self._closed = False
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def token(self) -> str:
+        return self.server.token
+
+    def created(self, container_id: str) -> None:
+        """Connect the container to the managed network (it must be there before start)."""
+        if self.network_id is not None:
+            connect_container(self.engine, container_id, self.network_id)
+
+    def finished(self, container_id: str, detached: bool) -> None:
+        """Stop serving; or, when the container runs on without csdocker, hand over to a follower."""
+        if self._closed:
+            return
+        if detached and container_state(self.engine, container_id) in ("running", "unknown"):
+            self._closed = True
+            self.follower_pid = detach_relay(self.server, self.keeper, self.engine, container_id)
+            return
+        self.close()
+
+    def close(self) -> None:
+        """Stop serving and refreshing (idempotent): the container's SDK gets connection refused."""
+        if self._closed:
+            return
+        self._closed = True
+        self.keeper.stop(timeout=5.0)
+        self.server.close()
 
 
 @dataclass
 class PreparedRelay:
     env: dict[str, str]  # AWS_CONTAINER_CREDENTIALS_FULL_URI, AWS_CONTAINER_AUTHORIZATION_TOKEN, region
-    hooks: RunHooks
+    hooks: Relay
+    relay: Relay = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.relay = self.hooks
+
+    def close(self) -> None:
+        """Stop the relay if the runner never got to ``finished`` (idempotent)."""
+        self.relay.close()
 
 
-def prepare_relay(source: CredentialSource, region: str | None, spec: RunSpec, engine: Engine) -> PreparedRelay:
-    raise NotImplementedError
+def prepare_relay(
+    source: CredentialSource,
+    region: str | None,
+    spec: RunSpec,
+    engine: Engine,
+    *,
+    port: int = 0,
+    network: ManagedNetwork = MANAGED_NETWORK,
+    clock: Clock = utc_now,
+) -> PreparedRelay:
+    """Fetch the first credentials, listen, and say what the container gets.
+
+    Fails (UsageError, CredentialError, EngineError) before any container exists: for a
+    network the relay cannot reach, a source that does not answer, an engine elsewhere, a
+    ``port`` that is taken (0, the default, lets the system pick a free one).
+    """
+    placement = placement_for(spec, network)
+    check_local_engine(engine)
+    keeper = CredentialKeeper(source, clock=clock)
+    keeper.prime()
+    network_id = ensure_network(engine, placement.network) if placement.network is not None else None
+    token = secrets.token_urlsafe(32)
+    register_secret(token)
+    server = RelayServer(placement.host, port, token, keeper)
+    try:
+        server.serve()
+        keeper.start()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            server.close()
+        raise
+    env = {FULL_URI_VAR: server.url, TOKEN_VAR: token}
+    if region:
+        env["AWS_REGION"] = region
+        env["AWS_DEFAULT_REGION"] = region
+    return PreparedRelay(env=env, hooks=Relay(keeper, server, placement, network_id, engine))

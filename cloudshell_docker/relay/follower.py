@@ -1,0 +1,158 @@
+"""``-d``: hand the relay over to a detached process that follows the container.
+
+``csdocker run -d`` returns as soon as the container has started, but the container still
+needs its credentials. The relay is forked: the child already holds everything it needs (the
+listening socket, the token, the credential source with its own refresh ability), so nothing
+passes through argv, the environment or a file. It detaches (new session, stdio on
+/dev/null, so that ``$(csdocker run -d ...)`` does not wait for it), serves on the same
+socket, waits for the container to stop through the engine, and exits; the port closes with it.
+
+Forking a process that has threads is safe only while none of them holds a lock: the
+refresher and the server are stopped, and answers in flight finished, before the fork.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import signal
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
+
+from cloudshell_docker.engine.api import Engine
+from cloudshell_docker.errors import EngineError
+from cloudshell_docker.relay.keeper import CredentialKeeper
+from cloudshell_docker.relay.server import RelayServer
+
+__all__ = ["container_state", "detach_relay", "follow_container"]
+
+READY_SECONDS = 15.0
+# An engine that cannot be asked for this long (restarting, gone) ends the follower.
+ENGINE_PATIENCE_SECONDS = 300.0
+
+State = Literal["running", "stopped", "gone", "unknown"]
+
+
+def container_state(engine: Engine, container_id: str) -> State:
+    """running (or restarting: it will need credentials again), stopped, gone, or unknown."""
+    import docker.errors
+
+    try:
+        info: Mapping[str, Any] = engine.client.inspect_container(container_id)
+    except docker.errors.NotFound:
+        return "gone"
+    except Exception:
+        return "unknown"
+    state = info.get("State") or {}
+    return "running" if state.get("Running") or state.get("Restarting") else "stopped"
+
+
+def follow_container(engine: Engine, container_id: str, *, sleep: Callable[[float], None] = time.sleep) -> None:
+    """Return once the container has stopped for good (or is gone)."""
+    trouble_since: float | None = None
+    while True:
+        state = container_state(engine, container_id)
+        if state in ("stopped", "gone"):
+            return
+        if state == "unknown":
+            now = time.monotonic()
+            trouble_since = trouble_since or now
+            if now - trouble_since > ENGINE_PATIENCE_SECONDS:
+                return
+            sleep(2.0)
+            continue
+        trouble_since = None
+        engine.wait(container_id, "not-running").result()
+        # A restart policy brings it back: the next look finds it restarting and waits again.
+        sleep(0.2)
+
+
+def _detach_stdio() -> None:
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    if devnull > 2:
+        os.close(devnull)
+
+
+def _default_signals() -> None:
+    # The parent's handlers (forwarding signals to the container) must not run here; no
+    # terminal can hang up on a process without one, but be sure.
+    for name in ("SIGINT", "SIGTERM", "SIGQUIT", "SIGWINCH", "SIGUSR1", "SIGUSR2", "SIGCHLD"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            with contextlib.suppress(OSError, ValueError):
+                signal.signal(number, signal.SIG_DFL)
+    with contextlib.suppress(OSError, ValueError):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+
+def _follower(server: RelayServer, keeper: CredentialKeeper, engine: Engine, container_id: str,
+              ready_fd: int) -> None:
+    _detach_stdio()
+    _default_signals()
+    os.chdir("/")
+    keeper.after_fork()
+    server.after_fork()
+    # Connections to the engine are shared with the parent: drop this copy, open new ones.
+    with contextlib.suppress(Exception):
+        engine.client.close()
+    keeper.start()
+    server.serve()
+    os.write(ready_fd, f"{os.getpid()}\n".encode())
+    os.close(ready_fd)
+    try:
+        follow_container(engine, container_id)
+    finally:
+        server.close()
+
+
+def _read_ready(fd: int, timeout: float) -> int | None:
+    deadline = time.monotonic() + timeout
+    data = b""
+    while not data.endswith(b"\n"):
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            return None
+        chunk = os.read(fd, 64)
+        if not chunk:
+            return None
+        data += chunk
+    try:
+        return int(data)
+    except ValueError:
+        return None
+
+
+def detach_relay(server: RelayServer, keeper: CredentialKeeper, engine: Engine, container_id: str) -> int:
+    """Fork the follower; return its pid once it serves. This process then no longer serves."""
+    if not hasattr(os, "fork"):
+        raise EngineError("credential relay: -d with --inject relay needs a system that can fork")
+    keeper.stop()
+    server.pause()
+    ready_read, ready_write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the forked processes, proved end to end
+        try:
+            os.close(ready_read)
+            os.setsid()
+            if os.fork() != 0:
+                os._exit(0)  # the grandchild is adopted by init: nobody has to reap it
+            _follower(server, keeper, engine, container_id, ready_write)
+        except BaseException:
+            pass
+        finally:
+            os._exit(0)
+    os.close(ready_write)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(child, 0)
+    try:
+        pid = _read_ready(ready_read, READY_SECONDS)
+    finally:
+        os.close(ready_read)
+    server.release()
+    if pid is None:
+        raise EngineError("credential relay: the detached relay did not start; the container has no credentials")
+    return pid

@@ -1,0 +1,203 @@
+"""Where the relay listens, and the csdocker-managed network through which a container reaches it.
+
+The AWS SDKs fetch container credentials over plain http only from a loopback address or
+from the ECS address 169.254.170.2. A container on the host's network reaches the relay on
+127.0.0.1. Any other container is also connected to ``csdocker-relay``, a bridge network
+whose gateway (an address of this host) is 169.254.170.2, and the relay listens there; the
+container's own networks stay as the user gave them. That network is
+
+* internal: it never becomes the container's way out (its default route stays the user's);
+* without inter-container traffic (``enable_icc=false``): the containers of different runs
+  that share it cannot reach each other through it;
+* created once and kept, like docker's own ``bridge``: removing it would race with a run that
+  has just made sure it exists, and a stopped container that was connected to it could not be
+  started again without it. ``docker network rm csdocker-relay`` removes it when nothing uses it.
+
+Creating it is race-safe: two runs that find it missing both try; the engine lets only one
+have the name and the subnet; the other finds the winner's network and uses it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cloudshell_docker.engine.api import Engine, daemon_host, daemon_message
+from cloudshell_docker.errors import EngineError, UsageError
+from cloudshell_docker.runargs.spec import RunSpec
+
+__all__ = [
+    "LOOPBACK",
+    "MANAGED_NETWORK",
+    "ManagedNetwork",
+    "Placement",
+    "check_local_engine",
+    "connect_container",
+    "ensure_network",
+    "placement_for",
+]
+
+LOOPBACK = "127.0.0.1"
+OWNER_LABEL = "csdocker.managed"
+OWNER_VALUE = "relay-network"
+
+
+@dataclass(frozen=True)
+class ManagedNetwork:
+    """A network csdocker creates for the relay (tests make their own on other addresses)."""
+
+    name: str = "csdocker-relay"
+    subnet: str = "169.254.170.0/24"
+    gateway: str = "169.254.170.2"
+
+
+MANAGED_NETWORK = ManagedNetwork()
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The address the relay listens on (the container uses it too), and the network to connect."""
+
+    host: str
+    network: ManagedNetwork | None
+
+
+def _network_mode(spec: RunSpec) -> str:
+    host_config = spec.config.get("HostConfig") or {}
+    mode = host_config.get("NetworkMode") if isinstance(host_config, Mapping) else None
+    return str(mode or "default")
+
+
+def placement_for(spec: RunSpec, network: ManagedNetwork = MANAGED_NETWORK) -> Placement:
+    """Where the relay for ``spec``'s container listens; UsageError where it cannot be reached."""
+    mode = _network_mode(spec)
+    if mode == "host":
+        return Placement(LOOPBACK, None)
+    if mode == "none":
+        raise UsageError("--inject relay cannot reach a container with --network none (use --inject env)")
+    if mode.startswith("container:"):
+        raise UsageError(
+            "--inject relay cannot be used with --network container:...: that container's network "
+            "is not csdocker's to change (use --inject env)"
+        )
+    return Placement(network.gateway, network)
+
+
+def check_local_engine(engine: Engine) -> None:
+    """EngineError unless the engine runs on this machine: the container must reach this process."""
+    client = engine.client
+    adapter = type(getattr(client, "_custom_adapter", None)).__name__
+    if adapter in ("UnixHTTPAdapter", "NpipeHTTPAdapter"):
+        return
+    if adapter == "NoneType":
+        from urllib.parse import urlsplit
+
+        hostname = urlsplit(str(client.base_url)).hostname or ""
+        try:
+            if hostname == "localhost" or ipaddress.ip_address(hostname).is_loopback:
+                return
+        except ValueError:
+            pass
+    raise EngineError(
+        f"--inject relay needs the Docker engine on this machine, and {daemon_host(client)} is not "
+        "(use --inject env)"
+    )
+
+
+def _is_ours(info: Mapping[str, Any], network: ManagedNetwork) -> bool:
+    labels = info.get("Labels") or {}
+    configs = (info.get("IPAM") or {}).get("Config") or []
+    gateways = {str(c.get("Gateway")) for c in configs if isinstance(c, Mapping)}
+    return labels.get(OWNER_LABEL) == OWNER_VALUE and network.gateway in gateways
+
+
+def _api_error() -> type[Exception]:
+    import docker.errors
+
+    return docker.errors.APIError
+
+
+def _inspect(engine: Engine, network: ManagedNetwork) -> Mapping[str, Any] | None:
+    api_error = _api_error()
+    try:
+        info = engine.client.inspect_network(network.name)
+    except api_error as err:
+        if getattr(err, "status_code", None) == 404:
+            return None
+        raise EngineError(daemon_message(err)) from None  # type: ignore[arg-type]
+    except Exception as err:
+        why = type(err).__name__
+        raise EngineError(f"credential relay: cannot ask the engine about its networks ({why})") from None
+    if not _is_ours(info, network):
+        raise EngineError(
+            f"a Docker network named {network.name} exists that csdocker did not create for its relay "
+            f"(gateway {network.gateway}): remove it with `docker network rm {network.name}`"
+        )
+    return info
+
+
+def _holder_of_subnet(engine: Engine, network: ManagedNetwork) -> str | None:
+    """The name of the network that already uses ``network``'s subnet, for the error message."""
+    wanted = ipaddress.ip_network(network.subnet)
+    try:
+        listed = engine.client.networks()
+    except Exception:
+        return None
+    for info in listed:
+        for config in (info.get("IPAM") or {}).get("Config") or []:
+            try:
+                if ipaddress.ip_network(str(config.get("Subnet")), strict=False).overlaps(wanted):
+                    return str(info.get("Name"))
+            except ValueError:
+                continue
+    return None
+
+
+def ensure_network(engine: Engine, network: ManagedNetwork = MANAGED_NETWORK) -> str:
+    """The ID of the managed network, created if missing. Safe when several runs do it at once."""
+    api_error = _api_error()
+    lost_race: Exception | None = None
+    for _ in range(3):
+        info = _inspect(engine, network)
+        if info is not None:
+            return str(info["Id"])
+        try:
+            created = engine.client.create_network(
+                network.name,
+                driver="bridge",
+                internal=True,
+                check_duplicate=True,
+                ipam={"Driver": "default", "Config": [{"Subnet": network.subnet, "Gateway": network.gateway}]},
+                options={"com.docker.network.bridge.enable_icc": "false"},
+                labels={OWNER_LABEL: OWNER_VALUE},
+            )
+            return str(created["Id"])
+        except api_error as err:
+            # Lost a race (the name or the subnet is taken now): look again, the winner's will do.
+            lost_race = err
+            continue
+        except Exception as err:
+            why = type(err).__name__
+            raise EngineError(f"credential relay: cannot create network {network.name} ({why})") from None
+    holder = _holder_of_subnet(engine, network)
+    if holder and holder != network.name:
+        raise EngineError(
+            f"credential relay: Docker network {holder} already uses {network.subnet}, which csdocker's "
+            f"{network.name} network needs (for {network.gateway}): remove it, or use --inject env"
+        )
+    raise EngineError(daemon_message(lost_race) if lost_race is not None  # type: ignore[arg-type]
+                      else f"credential relay: cannot create network {network.name}")
+
+
+def connect_container(engine: Engine, container_id: str, network_id: str) -> None:
+    """Connect the created (not yet started) container to the managed network."""
+    api_error = _api_error()
+    try:
+        engine.client.connect_container_to_network(container_id, network_id)
+    except api_error as err:
+        raise EngineError(daemon_message(err)) from None  # type: ignore[arg-type]
+    except Exception as err:
+        raise EngineError(f"credential relay: cannot connect the container to its network ({type(err).__name__})") \
+            from None

@@ -1,0 +1,202 @@
+"""The relay's HTTP endpoint: ``GET <path>`` with the per-run token, and nothing else.
+
+It speaks the container credentials contract the AWS SDKs follow (the ECS one): the
+``Authorization`` header must equal the token; the answer is JSON with ``AccessKeyId``,
+``SecretAccessKey``, ``Token`` and ``Expiration``. A missing or wrong token gets 401, any
+other method or path 404, no credentials to give 500. Nothing is logged: csdocker's stderr
+is the container's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hmac
+import json
+import socketserver
+import threading
+from datetime import UTC
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+
+from cloudshell_docker.errors import EngineError
+from cloudshell_docker.redact import redact
+from cloudshell_docker.relay.keeper import CredentialKeeper, Unavailable
+
+__all__ = ["CREDENTIALS_PATH", "RelayServer"]
+
+CREDENTIALS_PATH = "/v1/credentials"
+# A connection that sends no complete request within this time is dropped.
+REQUEST_TIMEOUT_SECONDS = 10.0
+# How long a hand-over waits for requests in flight before it goes ahead.
+DRAIN_SECONDS = 30.0
+
+
+def token_matches(given: str | None, token: str) -> bool:
+    """Constant-time comparison: the time taken says nothing about how much of the token matched."""
+    if given is None:
+        return False
+    return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), token.encode("utf-8"))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.0"  # one request per connection: nothing lingers at hand-over
+    server_version = "csdocker-relay"
+    sys_version = ""
+    timeout = REQUEST_TIMEOUT_SECONDS
+    server: _HTTPServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def __getattr__(self, name: str) -> Any:
+        # Every method but GET is answered like an unknown path: nothing else is served here.
+        if name.startswith("do_"):
+            return self._not_found
+        raise AttributeError(name)
+
+    def do_GET(self) -> None:
+        relay = self.server.relay
+        # The request line as sent: http.server rewrites a leading "//" in ``self.path``.
+        words = self.requestline.split()
+        if len(words) < 2 or words[1] != relay.path:
+            return self._not_found()
+        if not token_matches(self.headers.get("Authorization"), relay.token):
+            return self._send(401, {"code": "Unauthorized", "message": "missing or wrong authorization token"})
+        try:
+            handout = relay.keeper.handout()
+        except Unavailable as err:
+            return self._send(500, {"code": "CredentialsUnavailable", "message": redact(err.message)})
+        creds = handout.credentials
+        return self._send(200, {
+            "AccessKeyId": creds.access_key_id,
+            "SecretAccessKey": creds.secret_access_key,
+            "Token": creds.session_token or "",
+            "Expiration": handout.expiration.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        })
+
+    def _not_found(self) -> None:
+        self._send(404, {"code": "NotFound", "message": "not found"})
+
+    def _send(self, status: int, body: dict[str, str]) -> None:
+        payload = b"" if self.command == "HEAD" else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        with contextlib.suppress(OSError):
+            self.wfile.write(payload)
+
+
+class _HTTPServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
+    # TCPServer, not http.server.HTTPServer: that one resolves its address's name at bind time,
+    # which can stall on a host without DNS.
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+    relay: RelayServer
+
+    def __init__(self, address: tuple[str, int], relay: RelayServer) -> None:
+        self.relay = relay
+        self._active = 0
+        self._idle = threading.Condition()
+        super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._idle:
+            self._active += 1
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._idle:
+                self._active -= 1
+                self._idle.notify_all()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that went away mid-answer is no news, and stderr is the container's
+
+    def drain(self, timeout: float) -> bool:
+        with self._idle:
+            return self._idle.wait_for(lambda: self._active == 0, timeout)
+
+    def after_fork(self) -> None:
+        self._active = 0
+        self._idle = threading.Condition()
+
+
+class RelayServer:
+    """One listening socket and the thread that serves it."""
+
+    def __init__(self, host: str, port: int, token: str, keeper: CredentialKeeper,
+                 path: str = CREDENTIALS_PATH) -> None:
+        self.token = token
+        self.keeper = keeper
+        self.path = path
+        try:
+            self._server = _HTTPServer((host, port), self)
+        except OSError as err:
+            raise EngineError(_bind_message(host, port, err)) from None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def host(self) -> str:
+        return str(self._server.server_address[0])
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}{self.path}"
+
+    def fileno(self) -> int:
+        return self._server.fileno()
+
+    def serve(self) -> None:
+        """Serve in a daemon thread (it dies with the process, and the socket with it)."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.2},
+                                        name="csdocker-relay-serve", daemon=True)
+        self._thread.start()
+
+    def pause(self, drain: float = DRAIN_SECONDS) -> None:
+        """Stop accepting (the socket stays open, connections queue) and let answers finish."""
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._server.drain(drain)
+
+    def close(self) -> None:
+        """Stop serving and close the socket: the port is free again, clients get refused."""
+        self.pause(drain=5.0)
+        with contextlib.suppress(OSError):
+            self._server.server_close()
+
+    def release(self) -> None:
+        """Close this process's copy of the socket without stopping another process serving it."""
+        with contextlib.suppress(OSError):
+            self._server.socket.close()
+
+    def after_fork(self) -> None:
+        self._thread = None
+        self._server.after_fork()
+
+
+def _bind_message(host: str, port: int, err: OSError) -> str:
+    where = f"{host}:{port}" if port else host
+    if err.errno == errno.EADDRINUSE:
+        return f"credential relay: cannot listen on {where}: the port is in use"
+    if err.errno == errno.EADDRNOTAVAIL:
+        return (f"credential relay: cannot listen on {where}: this machine does not have that address "
+                "(--inject relay needs the Docker engine on this machine)")
+    if err.errno in (errno.EACCES, errno.EPERM):
+        return f"credential relay: cannot listen on {where}: permission denied"
+    return f"credential relay: cannot listen on {where}: {err.strerror or type(err).__name__}"
+

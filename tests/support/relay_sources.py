@@ -1,0 +1,63 @@
+"""Credential sources and a clock for driving the relay's keeper deterministically.
+
+``RotatingSource`` behaves like the container endpoint (a set lives ``lifetime`` seconds on
+the issuer's clock and is replaced only once expired), without a network, on a ``FakeClock``
+that only moves when something sleeps on it. It can be told to fail, as a source does.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from cloudshell_docker.credentials.model import AwsCredentials
+from cloudshell_docker.errors import CredentialError
+
+__all__ = ["FakeClock", "RotatingSource"]
+
+_serial = itertools.count(1)
+
+
+@dataclass
+class FakeClock:
+    now: datetime = field(default_factory=lambda: datetime(2030, 1, 1, 12, 0, tzinfo=UTC))
+    slept: list[float] = field(default_factory=list)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.advance(seconds)
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@dataclass
+class RotatingSource:
+    clock: FakeClock
+    lifetime: float | None = 60.0  # None: long-lived keys without an expiry
+    skew: float = 0.0  # the issuer's clock minus the host's
+    failing: str | None = None  # a CredentialError message to raise instead
+    calls: int = 0
+    issued: list[AwsCredentials] = field(default_factory=list)
+    description: str = "rotating test source"
+
+    def fetch(self) -> AwsCredentials:
+        self.calls += 1
+        if self.failing is not None:
+            raise CredentialError(self.failing)
+        issuer_now = self.clock() + timedelta(seconds=self.skew)
+        current = self.issued[-1] if self.issued else None
+        if current is None or (current.expiration is not None and current.expiration <= issuer_now):
+            number = next(_serial)
+            current = AwsCredentials(
+                access_key_id=f"ASIATEST{number:012d}",
+                secret_access_key=f"secret-{number}-" + "x" * 30,
+                session_token=f"token-{number}-" + "y" * 60,
+                expiration=None if self.lifetime is None else issuer_now + timedelta(seconds=self.lifetime),
+            )
+            self.issued.append(current)
+        return current

@@ -57,6 +57,12 @@ class RunSpec:
     cidfile: str | None = None
     pull: PullPolicy = "missing"
     quiet: bool = False
+    # The docker flags given (canonical long names): the CLI refuses some by the
+    # daemon's API version or OS whatever their value (``adapt_to_api`` checks).
+    flags_given: frozenset[str] = frozenset()
+    # False when the CLI would send HostConfig.ConsoleSize as [0, 0] even on a
+    # terminal (a linux --platform on an API older than 1.42); the runner honours it.
+    send_console_size: bool = True
 
     def with_config(self, **changes: Any) -> RunSpec:
         """A copy whose top-level ``config`` keys are replaced by ``changes``."""

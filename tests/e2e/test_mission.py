@@ -139,11 +139,18 @@ def test_no_region_warns_and_injects_none(busybox, endpoint, tmp_path):
     assert "AWS_ACCESS_KEY_ID=" in out
 
 
-def _process_texts() -> bytes:
-    """Every process's argv and environment (as far as readable), concatenated."""
+def _process_texts(container_id: str) -> bytes:
+    """Every host process's argv and environment (as far as readable), concatenated;
+    the container's own processes (whose environment is the point) left out."""
     blobs = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cgroup") as fh:
+                if container_id in fh.read():
+                    continue
+        except OSError:
             continue
         for part in ("cmdline", "environ"):
             try:
@@ -169,7 +176,8 @@ def test_secrets_reach_no_argv_and_no_environment_but_the_containers(busybox, en
             assert proc.poll() is None, proc.communicate()
             time.sleep(0.2)
         issued = endpoint.issued[-1]
-        texts = _process_texts()
+        container_id = docker("inspect", "-f", "{{.Id}}", name).stdout.strip()
+        texts = _process_texts(container_id)
         assert issued.secret_access_key.encode() not in texts
         assert issued.token.encode() not in texts
         # ...and the container does hold them (the check above is not vacuous).

@@ -1,7 +1,7 @@
 """Credential sources behind one interface, and the choice between them.
 
     select_source(options, environ) -> CredentialSource
-        --role-arn (or --source sts)             -> STS AssumeRole (roleopts + sts)
+        --role-arn (or --source sts)             -> STS AssumeRole (roleopts + sts), behind the cache
         container endpoint variables are set    -> the container credentials endpoint (container)
         otherwise (or --source chain/--profile) -> boto3's default chain, frozen (chain)
 
@@ -75,10 +75,13 @@ def select_source(
     """
     kind = choose_source(options, environ)
     if kind == "sts":
+        from cloudshell_docker.credentials.cache import with_cache
         from cloudshell_docker.credentials.roleopts import assume_role_settings
         from cloudshell_docker.credentials.sts import StsAssumeRoleSource
 
-        return StsAssumeRoleSource(assume_role_settings(options), prompt=prompt)
+        # Assumed-role sessions are reused across runs (unless --no-cache): scripts
+        # that start many containers would otherwise be throttled by STS.
+        return with_cache(StsAssumeRoleSource(assume_role_settings(options), prompt=prompt), options)
     if kind == "endpoint":
         from cloudshell_docker.credentials.container import ContainerEndpointSource
 

@@ -11,6 +11,7 @@ import textwrap
 import pytest
 
 from cloudshell_docker.credentials import choose_source, select_source
+from cloudshell_docker.credentials.cache import CachedSource
 from cloudshell_docker.credentials.chain import DefaultChainSource
 from cloudshell_docker.credentials.container import ContainerEndpointSource
 from cloudshell_docker.credentials.sts import StsAssumeRoleSource
@@ -49,7 +50,16 @@ def test_choice(options, environ, kind):
     assert choose_source(SourceOptions(**options), environ) == kind
     source = select_source(SourceOptions(**options), environ)
     expected = {"chain": DefaultChainSource, "endpoint": ContainerEndpointSource, "sts": StsAssumeRoleSource}[kind]
+    if kind == "sts" and not options.get("no_cache"):
+        # Assumed-role sessions come through the cache; the endpoint's and the chain's never do.
+        assert isinstance(source, CachedSource)
+        source = source.inner
     assert isinstance(source, expected)
+
+
+def test_no_cache_means_a_bare_sts_source():
+    source = select_source(SourceOptions(role_arn=ROLE, no_cache=True), {})
+    assert isinstance(source, StsAssumeRoleSource)
 
 
 @pytest.mark.parametrize(

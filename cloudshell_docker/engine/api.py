@@ -94,7 +94,7 @@ class Hijacked:
     past the response headers, then reads the socket itself.
     """
 
-    def __init__(self, sock: Any, response: requests.Response, pending: bytes = b"") -> None:
+    def __init__(self, sock: Any, response: requests.Response | None = None, pending: bytes = b"") -> None:
         self.sock = sock
         self.response = response
         self._pending = memoryview(pending)
@@ -123,8 +123,9 @@ class Hijacked:
             self.sock.shutdown(socket.SHUT_RDWR)
         with contextlib.suppress(OSError):
             self.sock.close()
-        with contextlib.suppress(Exception):
-            self.response.close()
+        if self.response is not None:
+            with contextlib.suppress(Exception):
+                self.response.close()
 
 
 def response_socket(response: requests.Response) -> Any:

@@ -1,0 +1,88 @@
+"""The terminal: raw mode as the docker CLI sets it, given back exactly; the window size of stdout."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import struct
+import termios
+from collections.abc import Iterator
+
+import pytest
+
+from cloudshell_docker.terminal import Terminal
+
+
+@pytest.fixture
+def tty() -> Iterator[tuple[int, int]]:
+    """A pseudo-terminal: (controller, the terminal end a program would have as stdin/stdout)."""
+    controller, terminal = pty.openpty()
+    yield controller, terminal
+    os.close(controller)
+    os.close(terminal)
+
+
+def set_size(fd: int, rows: int, cols: int) -> None:
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+
+def test_raw_mode_is_cfmakeraw_and_restore_gives_back_everything(tty):
+    _, fd = tty
+    before = termios.tcgetattr(fd)
+    terminal = Terminal(fd, fd, fd)
+    restore = terminal.make_raw()
+    iflag, oflag, cflag, lflag, _, _, cc = termios.tcgetattr(fd)
+    for flag in (termios.IGNBRK, termios.BRKINT, termios.PARMRK, termios.ISTRIP, termios.INLCR, termios.IGNCR,
+                 termios.ICRNL, termios.IXON):
+        assert not iflag & flag
+    assert not oflag & termios.OPOST
+    for flag in (termios.ECHO, termios.ECHONL, termios.ICANON, termios.ISIG, termios.IEXTEN):
+        assert not lflag & flag
+    assert cflag & termios.CSIZE == termios.CS8
+    assert not cflag & termios.PARENB
+    assert (cc[termios.VMIN], cc[termios.VTIME]) in ((1, 0), (b"\x01", b"\x00"))
+    assert terminal.is_raw
+    restore()
+    restore()  # twice is harmless: both copying threads restore when they end
+    assert termios.tcgetattr(fd) == before
+    assert not terminal.is_raw
+
+
+def test_size_is_that_of_stdout(tty):
+    _, fd = tty
+    set_size(fd, 33, 101)
+    read_end, write_end = os.pipe()
+    try:
+        assert Terminal(read_end, fd, fd).size() == (33, 101)
+        assert Terminal(fd, write_end, fd).size() == (0, 0)  # stdout is a pipe: no size, as the CLI says
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+
+
+def test_not_a_terminal_is_never_made_raw():
+    read_end, write_end = os.pipe()
+    try:
+        terminal = Terminal(read_end, write_end, write_end)
+        assert not terminal.stdin_is_terminal
+        assert not terminal.stdout_is_terminal
+        terminal.make_raw()()
+        assert not terminal.is_raw
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+
+
+def test_noraw_keeps_the_terminal_as_it_is(tty):
+    _, fd = tty
+    before = termios.tcgetattr(fd)
+    terminal = Terminal.from_stdio({"NORAW": "1"})
+    assert terminal.allow_raw is False
+    Terminal(fd, fd, fd, allow_raw=False).make_raw()
+    assert termios.tcgetattr(fd) == before
+
+
+def test_from_stdio_is_the_process_streams():
+    terminal = Terminal.from_stdio({})
+    assert (terminal.stdin_fd, terminal.stdout_fd, terminal.stderr_fd, terminal.allow_raw) == (0, 1, 2, True)

@@ -151,7 +151,8 @@ def normalise_unstable(body: Mapping[str, Any]) -> dict[str, Any]:
 
 def record_all(cases: tuple[Case, ...] = CASES, versions: tuple[str, ...] = VERSIONS) -> dict[str, Any]:
     baseline_case = Case("baseline", ("local/busybox",))
-    baselines = {version: observe_cli(baseline_case, version)["body"] for version in versions}
+    every_version = sorted({*versions, *(v for case in cases for v in case.versions)}, key=lambda v: v.split("."))
+    baselines = {version: observe_cli(baseline_case, version)["body"] for version in every_version}
     recorded: dict[str, Any] = {}
     for case in cases:
         per_version = {}

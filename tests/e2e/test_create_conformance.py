@@ -1,0 +1,299 @@
+"""Side by side on the real engine: the docker CLI's ``docker create`` and csdocker's translation.
+
+For each case the docker CLI creates container A from the command line, and
+csdocker creates container B from the same argv (parse_run_args -> translate ->
+adapt_to_api(engine's API version) -> docker.APIClient.create_container_from_config),
+both through one recording proxy in front of the engine. Then:
+  - the two create bodies are equal (Env and Binds compared as multisets: the CLI
+    fills them from Go maps), and
+  - ``docker inspect`` of A and B agree on Config, HostConfig and the endpoint
+    settings of NetworkSettings.Networks, ignoring only what differs between two
+    creates by the CLI itself (test_the_cli_differs_from_itself_only_where_ignored),
+  - or, where the engine refuses the create, both get the same refusal.
+A case uses `docker run` (attached, or -d) when it has a flag `docker create` lacks.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import docker
+import pytest
+
+from cloudshell_docker.errors import UsageError
+from cloudshell_docker.runargs import TranslateContext, adapt_to_api, parse_run_args, translate
+from cloudshell_docker.runargs.flags import DOCKER_FLAGS, docker_flag
+from tests.support.engine import docker as docker_cli
+from tests.support.recorder import EngineRecorder, RecordedRequest
+from tests.support.runargs_cases import CASES, Case
+from tests.support.runargs_oracle import (
+    body_delta,
+    load_oracle,
+    normalise_unstable,
+    observe_cli,
+    prepare_case,
+)
+
+pytestmark = pytest.mark.engine
+
+ORACLE = load_oracle()
+# Client-side only, and needs a registry this test bed does not have.
+NOT_ON_THIS_BED = {"pull-always": "no registry is reachable"}
+ENGINE_CASES = [
+    case for case in CASES
+    if "delta" in ORACLE["cases"][case.id].get("1.41", {}) and case.id not in NOT_ON_THIS_BED
+]
+RUN_ONLY = {flag.name for flag in DOCKER_FLAGS if flag.run_only}
+
+
+@dataclass
+class Bed:
+    """Objects the cases refer to, made once: networks, a peer container, the recorder, a docker-py client."""
+
+    tag: str
+    recorder: EngineRecorder
+    client: docker.APIClient
+    api_version: str
+    subnet_prefix: str  # "172.N.M." in place of the cases' 172.30.0.
+    ipv6_prefix: str  # "fdxx:...::" in place of the cases' 2001:db8::
+    networks: dict[str, str] = field(default_factory=dict)  # the cases' name -> real name
+    peer: str = ""
+    containers: list[str] = field(default_factory=list)
+
+    def name(self, side: str) -> str:
+        name = f"csdt-conf-{self.tag}-{uuid.uuid4().hex[:8]}-{side}"
+        self.containers.append(name)
+        return name
+
+    def substitute(self, text: str, own_name: str) -> str:
+        for placeholder, real in self.networks.items():
+            text = text.replace(placeholder, real).replace(placeholder.upper().replace("NET", "Net"), real.upper())
+        text = re.sub(r"\bother\b", self.peer, text)
+        text = text.replace("csdt-vol-", f"csdt-vol-{self.tag}-").replace("csdt-oracle-name", own_name)
+        return text.replace("172.30.0.", self.subnet_prefix).replace("2001:db8::", self.ipv6_prefix)
+
+
+def _make_network(name: str, index: int) -> tuple[str, str]:
+    for _attempt in range(20):
+        second, third = 16 + uuid.uuid4().int % 16, uuid.uuid4().int % 250
+        v4 = f"172.{second}.{third}."
+        v6 = f"fd00:c5d7:{uuid.uuid4().hex[:4]}::"
+        made = docker_cli("network", "create", "--ipv6", "--subnet", f"{v4}0/24", "--subnet", f"{v6}/64", name)
+        if made.returncode == 0:
+            return v4, v6
+        if "overlap" not in made.stderr:
+            raise RuntimeError(made.stderr.strip())
+    raise RuntimeError("no free subnet for the conformance network")
+
+
+@pytest.fixture(scope="module")
+def bed(busybox: str) -> Iterator[Bed]:
+    tag = uuid.uuid4().hex[:8]
+    networks = {placeholder: f"csdt-net-{tag}-{placeholder.rsplit('-', 1)[1]}"
+                for placeholder in ("csdt-net", "csdt-a", "csdt-b")}
+    made_networks: list[str] = []
+    recorder = EngineRecorder().start()
+    client = docker.APIClient(base_url=recorder.docker_host, version="auto")
+    try:
+        prefixes = ("", "")
+        for index, real in enumerate(networks.values()):
+            result = _make_network(real, index)
+            made_networks.append(real)
+            if index == 0:
+                prefixes = result
+        the_bed = Bed(tag=tag, recorder=recorder, client=client, api_version=str(client.api_version),
+                      subnet_prefix=prefixes[0], ipv6_prefix=prefixes[1], networks=networks)
+        the_bed.peer = the_bed.name("peer")
+        docker_cli("create", "--name", the_bed.peer, "-v", "/peer-data", busybox, check=True)
+        yield the_bed
+    finally:
+        docker_cli("rm", "-f", "-v", *getattr(locals().get("the_bed"), "containers", []) or ["csdt-none"])
+        for real in made_networks:
+            docker_cli("network", "rm", real)
+        volumes = docker_cli("volume", "ls", "-q", "--filter", f"name=csdt-vol-{tag}-").stdout.split()
+        if volumes:
+            docker_cli("volume", "rm", "-f", *volumes)
+        client.close()
+        recorder.stop()
+
+
+def _create_request(recorder: EngineRecorder, name: str) -> RecordedRequest | None:
+    for request in recorder.creates():
+        if request.query.get("name") == name:
+            return request
+    return None
+
+
+def comparable_body(body: dict[str, Any]) -> dict[str, Any]:
+    """docker-py leaves out top-level nulls (Env, Cmd, Entrypoint, OnBuild): so does this comparison."""
+    return normalise_unstable({key: value for key, value in body.items() if value is not None})
+
+
+def daemon_message(stderr: str) -> str:
+    for line in stderr.splitlines():
+        if "Error response from daemon: " in line:
+            return line.split("Error response from daemon: ", 1)[1].strip()
+    return stderr.strip()
+
+
+def without_ids(message: str) -> str:
+    """A refusal names the volume or container it was making: a fresh ID each time."""
+    return re.sub(r"\b[0-9a-f]{64}\b", "<id>", message)
+
+
+def comparable_inspect(info: dict[str, Any], created_as: str) -> dict[str, Any]:
+    """Config, HostConfig and endpoint settings, with what differs between two CLI creates normalised."""
+    short_id = info["Id"][:12]
+    config = dict(info["Config"])
+    if config.get("Hostname") == short_id:
+        config["Hostname"] = "<container id>"
+    if config.get("Env"):
+        config["Env"] = sorted(config["Env"])
+    host = dict(info["HostConfig"])
+    if host.get("Binds"):
+        host["Binds"] = sorted(host["Binds"])
+    networks = {}
+    for net, settings in (info["NetworkSettings"]["Networks"] or {}).items():
+        networks[net] = {key: settings.get(key) for key in ("IPAMConfig", "Links", "Aliases", "MacAddress",
+                                                            "DriverOpts")}
+        if networks[net]["Aliases"]:
+            networks[net]["Aliases"] = [a for a in networks[net]["Aliases"] if a != short_id]
+    text = json.dumps({"Config": config, "HostConfig": host, "Networks": networks})
+    return json.loads(text.replace(f"/{created_as}/", "/<name>/").replace(f'"{created_as}"', '"<name>"'))
+
+
+@dataclass(frozen=True)
+class SideBySide:
+    cli: subprocess.CompletedProcess[str]
+    cli_body: dict[str, Any] | None
+    ours_body: dict[str, Any] | None
+    ours_error: str | None
+    cli_name: str
+    ours_name: str
+
+
+def side_by_side(bed: Bed, case: Case, root: Path) -> SideBySide:
+    cli_name, ours_name = bed.name("cli"), bed.name("ours")
+    cli_case = replace(case, argv=tuple(bed.substitute(arg, cli_name) for arg in case.argv),
+                       config=json.loads(bed.substitute(json.dumps(case.config), cli_name)) if case.config else None)
+    ours_argv = tuple(bed.substitute(arg, ours_name) for arg in case.argv)
+    cwd, env = prepare_case(cli_case, root, bed.recorder.docker_host)
+    parsed_flags = {name for name, _ in parse_run_args(cli_case.argv).flags}
+    verb = "run" if parsed_flags & RUN_ONLY else "create"
+    cli = subprocess.run(
+        ["docker", verb, "--name", cli_name, "--pull=never", *cli_case.argv],
+        env={**env, "DOCKER_HOST": bed.recorder.docker_host}, cwd=cwd, stdin=subprocess.DEVNULL,
+        capture_output=True, text=True, timeout=60,
+    )
+    context = TranslateContext(environ=env, cwd=str(cwd), daemon_host=bed.recorder.docker_host)
+    spec = translate(parse_run_args(("--name", ours_name, "--pull=never", *ours_argv)), context)
+    spec = adapt_to_api(spec, bed.api_version)
+    ours_error = None
+    try:
+        bed.client.create_container_from_config(spec.config, name=spec.name, platform=spec.platform)
+    except docker.errors.APIError as err:
+        ours_error = str(err.explanation)
+    cli_request = _create_request(bed.recorder, cli_name)
+    ours_request = _create_request(bed.recorder, ours_name)
+    return SideBySide(cli, cli_request.json() if cli_request else None, ours_request.json() if ours_request else None,
+                      ours_error, cli_name, ours_name)
+
+
+@pytest.mark.parametrize("case", ENGINE_CASES, ids=[case.id for case in ENGINE_CASES])
+def test_create_matches_the_docker_cli(case: Case, bed: Bed, tmp_path: Path) -> None:
+    result = side_by_side(bed, case, tmp_path)
+    assert result.cli_body is not None, result.cli.stderr
+    assert result.ours_body is not None
+    assert comparable_body(result.ours_body) == comparable_body(result.cli_body)
+    cli_created = bed.client.containers(all=True, filters={"name": f"^/{result.cli_name}$"})
+    if not cli_created:
+        # The engine refused the CLI's create: csdocker's create must meet the same refusal.
+        assert result.ours_error is not None, f"the CLI failed ({result.cli.stderr.strip()}) but csdocker created"
+        assert without_ids(result.ours_error) == without_ids(daemon_message(result.cli.stderr))
+        return
+    assert result.ours_error is None, result.ours_error
+    cli_info = bed.client.inspect_container(result.cli_name)
+    ours_info = bed.client.inspect_container(result.ours_name)
+    started = cli_info["State"]["StartedAt"] != "0001-01-01T00:00:00Z"
+    ours_view, cli_view = comparable_inspect(ours_info, result.ours_name), comparable_inspect(cli_info, result.cli_name)
+    if started:  # `docker run`: the engine gave the started one a MAC address
+        for view in (ours_view, cli_view):
+            for settings in view["Networks"].values():
+                settings.pop("MacAddress")
+    assert ours_view == cli_view
+
+
+RICH = ("-e", "A=1", "-e", "B=2", "-e", "C=3", "-e", "D=4", "-e", "E=5", "-v", "/tmp:/a", "-v", "/srv:/b",
+        "-v", "/opt:/c", "-v", "/mnt:/d", "-p", "8080:80", "-p", "9090:90", "-l", "a=b", "--network", "csdt-net",
+        "--network-alias", "x", "--dns", "9.9.9.9", "--cap-add", "net_admin", "--tmpfs", "/run")
+IGNORED = {"Config.Hostname": "defaults to the container's ID", "Config.Env": "order (from a Go map)",
+           "HostConfig.Binds": "order (from a Go map)"}
+
+
+def _differences(a: Any, b: Any, path: str = "") -> set[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        found: set[str] = set()
+        for key in set(a) | set(b):
+            found |= _differences(a.get(key), b.get(key), f"{path}.{key}" if path else key)
+        return found
+    return set() if a == b else {path}
+
+
+def test_the_cli_differs_from_itself_only_where_ignored(bed: Bed) -> None:
+    names = [bed.name("self1"), bed.name("self2")]
+    infos = []
+    for name in names:
+        argv = [bed.substitute(arg, name) for arg in RICH]
+        docker_cli("create", "--name", name, *argv, "local/busybox", check=True)
+        infos.append(bed.client.inspect_container(name))
+    raw = [{"Config": info["Config"], "HostConfig": info["HostConfig"]} for info in infos]
+    differing = _differences(raw[0], raw[1])
+    assert differing <= set(IGNORED), differing
+    assert "Config.Hostname" in differing  # the one that always differs
+    assert comparable_inspect(infos[0], names[0]) == comparable_inspect(infos[1], names[1])
+
+
+def test_every_flag_is_exercised_by_a_conformance_or_oracle_case() -> None:
+    covered: set[str] = set()
+    for case in CASES:
+        try:
+            covered |= {name for name, _ in parse_run_args(case.argv).flags}
+        except UsageError:
+            continue
+    on_engine: set[str] = set()
+    for case in ENGINE_CASES:
+        on_engine |= {name for name, _ in parse_run_args(case.argv).flags}
+    refused_here = {flag.name for flag in DOCKER_FLAGS if flag.os_type or (flag.min_api and flag.min_api > "1.41")}
+    refused_here |= {"--mac-address", "--help"}  # the CLI refuses the first below API 1.44; the second creates nothing
+    refused_here |= set(NOT_ON_THIS_BED and ["--pull"]) & set()  # --pull is on the engine through pull-never cases
+    assert {flag.name for flag in DOCKER_FLAGS} - covered == {"--help"}
+    assert {flag.name for flag in DOCKER_FLAGS} - on_engine == refused_here
+    for name in refused_here - {"--help"}:
+        assert docker_flag(name)
+
+
+@pytest.mark.slow
+def test_the_recorded_oracle_is_what_this_docker_cli_sends() -> None:
+    """tests/unit/data/runargs_oracle.json, which the unit tests trust, re-recorded from the CLI here."""
+    mismatches = []
+    baselines = ORACLE["baseline"]
+    for case in CASES:
+        for version, stored in ORACLE["cases"][case.id].items():
+            observed = observe_cli(case, version)
+            if "body" in observed:
+                observed = {"delta": body_delta(observed["body"], baselines[version]), "query": observed["query"]}
+                for side in (observed, stored):
+                    side["delta"] = normalise_unstable(side["delta"]) if "Env" in side["delta"] else side["delta"]
+                    host = side["delta"].get("HostConfig") or {}
+                    if host.get("Binds"):
+                        host["Binds"] = sorted(host["Binds"])
+            if observed != stored:
+                mismatches.append((case.id, version, observed, stored))
+    assert mismatches == []

@@ -1,0 +1,103 @@
+"""The flag table: complete against `docker run --help`, no clash with csdocker's own options, all translated."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from cloudshell_docker.errors import UsageError
+from cloudshell_docker.options import OWN_FLAGS
+from cloudshell_docker.runargs import parse_run_args
+from cloudshell_docker.runargs.apiversion import version_tuple
+from cloudshell_docker.runargs.flags import DOCKER_FLAGS, by_long_name, by_short_name
+from cloudshell_docker.runargs.translate import CONSUMED_FLAGS
+from tests.support.recorder import EngineRecorder
+from tests.support.runargs_cases import CASES
+from tests.support.runargs_oracle import load_oracle
+
+DOCKER_SPELLINGS = {spelling for flag in DOCKER_FLAGS for spelling in (flag.name, *flag.aliases)}
+DOCKER_SHORTS = {flag.short for flag in DOCKER_FLAGS if flag.short}
+
+
+@pytest.mark.parametrize("own", OWN_FLAGS, ids=[flag.name for flag in OWN_FLAGS])
+def test_no_own_option_is_a_docker_flag_or_alias(own):
+    assert own.name.startswith("--")
+    assert len(own.name) > 3
+    assert own.name not in DOCKER_SPELLINGS
+    assert own.name[1:] not in DOCKER_SHORTS  # "-x" spelled as a long option would still be ambiguous
+
+
+def test_every_spelling_names_one_flag():
+    spellings = [spelling for flag in DOCKER_FLAGS for spelling in (flag.name, *flag.aliases)]
+    shorts = [flag.short for flag in DOCKER_FLAGS if flag.short]
+    assert len(spellings) == len(set(spellings))
+    assert len(shorts) == len(set(shorts))
+    for flag in DOCKER_FLAGS:
+        assert by_long_name(flag.name) is flag
+        for alias in flag.aliases:
+            assert by_long_name(alias) is flag
+        if flag.short:
+            assert by_short_name(flag.short) is flag
+
+
+def test_hidden_aliases_are_the_clis():
+    assert {alias: by_long_name(alias).name for flag in DOCKER_FLAGS for alias in flag.aliases} == {
+        "--net": "--network", "--net-alias": "--network-alias", "--dns-opt": "--dns-option"}
+
+
+def test_every_flag_is_translated():
+    assert {flag.name for flag in DOCKER_FLAGS} == CONSUMED_FLAGS
+
+
+def test_every_flag_appears_in_a_recorded_case():
+    oracle = load_oracle()["cases"]
+    with_body: set[str] = set()
+    anywhere: set[str] = set()
+    for case in CASES:
+        try:
+            names = {name for name, _ in parse_run_args(case.argv).flags}
+        except UsageError:
+            continue
+        anywhere |= names
+        if any("delta" in observed for observed in oracle[case.id].values()):
+            with_body |= names
+    table = {flag.name for flag in DOCKER_FLAGS}
+    assert table - anywhere == {"--help"}  # --help prints usage: nothing to record
+    windows_only = {flag.name for flag in DOCKER_FLAGS if flag.os_type == "windows"}
+    assert table - with_body == windows_only | {"--help"}
+
+
+_HELP_LINE = re.compile(r"^ {2,6}(?:(-\S), )?(--[a-z0-9-]+)(?: ([a-z0-9-]+))?(?: {2,}|$)")
+
+
+def docker_run_help(api_version: str) -> dict[str, tuple[str | None, str]]:
+    """The flags `docker run --help` lists when the daemon speaks ``api_version``: name -> (short, type)."""
+    if shutil.which("docker") is None:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("no docker CLI (CI=true)")
+        pytest.skip("no docker CLI")
+    with EngineRecorder(fake_api_version=api_version) as recorder:
+        done = subprocess.run(["docker", "run", "--help"], capture_output=True, text=True, timeout=60,
+                              env={"PATH": os.environ["PATH"], "HOME": "/nonexistent",
+                                   "DOCKER_HOST": recorder.docker_host})
+    assert done.returncode == 0, done.stderr
+    listed = {}
+    for line in done.stdout.splitlines():
+        match = _HELP_LINE.match(line)
+        if match:
+            listed[match.group(2)] = (match.group(1), match.group(3) or "")
+    return listed
+
+
+@pytest.mark.parametrize("api_version", ["1.41", "1.50"])
+def test_table_is_what_docker_run_help_lists(api_version):
+    listed = docker_run_help(api_version)
+    shown = {flag.name: (flag.short, flag.kind.type_name) for flag in DOCKER_FLAGS
+             if flag.os_type is None and (flag.min_api is None
+                                          or version_tuple(flag.min_api) <= version_tuple(api_version))}
+    assert listed == shown
+    assert len(listed) == {"1.41": 98, "1.50": 100}[api_version]

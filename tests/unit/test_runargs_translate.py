@@ -1,0 +1,152 @@
+"""translate: the client-side half of RunSpec, and what translation takes from its context.
+
+The create body itself is compared with the docker CLI's in test_runargs_oracle.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cloudshell_docker.errors import UsageError
+from cloudshell_docker.runargs import TranslateContext, parse_run_args, translate
+from cloudshell_docker.runargs.spec import ParsedRun
+
+IMAGE = "local/busybox"
+
+
+def spec_for(*options: str, context: TranslateContext | None = None, command: tuple[str, ...] = ()):
+    hermetic = TranslateContext(docker_config_dir="/nonexistent/csdt-no-docker-config")
+    return translate(parse_run_args([*options, IMAGE, *command]), context or hermetic)
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ((), {"detach": False, "interactive": False, "tty": False, "attach_stdin": False, "attach_stdout": True,
+                  "attach_stderr": True, "auto_remove": False, "sig_proxy": True, "detach_keys": None, "cidfile": None,
+                  "pull": "missing", "quiet": False, "name": None, "platform": None}),
+        (("-it", "--rm"), {"interactive": True, "tty": True, "attach_stdin": True, "auto_remove": True}),
+        (("-itd",), {"detach": True, "interactive": True, "tty": True, "attach_stdin": False, "attach_stdout": False,
+                         "attach_stderr": False}),
+        (("-a", "stderr"), {"attach_stdin": False, "attach_stdout": False, "attach_stderr": True}),
+        (("-a", "STDIN"), {"attach_stdin": True, "attach_stdout": False, "attach_stderr": False, "interactive": False}),
+        (("--sig-proxy=false", "--detach-keys", "ctrl-a,a"), {"sig_proxy": False, "detach_keys": "ctrl-a,a"}),
+        (("--cidfile", "/tmp/x.cid", "--name", "csdt-n"), {"cidfile": "/tmp/x.cid", "name": "csdt-n"}),
+        (("--pull", "always", "-q"), {"pull": "always", "quiet": True}),
+        (("--pull=",), {"pull": "never"}),
+        (("--platform", "linux/x86_64"), {"platform": "linux/amd64"}),
+        (("--name", "", "--detach-keys", ""), {"name": None, "detach_keys": None}),
+    ],
+)
+def test_client_side_fields(options, expected):
+    spec = spec_for(*options)
+    assert {key: getattr(spec, key) for key in expected} == expected
+    assert spec.image == IMAGE
+
+
+def test_flags_given_are_the_canonical_names():
+    spec = spec_for("--net", "host", "-e", "A=1", "--dns-opt", "x", "-e", "B=2")
+    assert spec.flags_given == {"--network", "--env", "--dns-option"}
+
+
+def test_bare_env_name_takes_the_callers_value_from_the_context_only():
+    context = TranslateContext(environ={"FROM_HOST": "v"})
+    assert spec_for("-e", "FROM_HOST", "-e", "PATH", context=context).config["Env"] == ["FROM_HOST=v", "PATH"]
+
+
+def test_relative_paths_resolve_against_the_context_cwd(tmp_path: Path):
+    (tmp_path / "vars.env").write_text("A=1\n")
+    context = TranslateContext(cwd=str(tmp_path))
+    spec = spec_for("-v", "./data:/d", "--env-file", "vars.env", "--mount", "type=bind,src=./m,dst=/m",
+                    context=context)
+    assert spec.config["HostConfig"]["Binds"] == [f"{tmp_path}/data:/d"]
+    assert spec.config["HostConfig"]["Mounts"][0]["Source"] == f"{tmp_path}/m"
+    assert spec.config["Env"] == ["A=1"]
+
+
+def _config(directory: Path, host_key: str = "default", proxy: str = "http://p:1") -> str:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "config.json").write_text(json.dumps({"proxies": {host_key: {"httpProxy": proxy}}}))
+    return str(directory)
+
+
+def test_proxies_come_from_the_config_dir_in_the_clis_order(tmp_path: Path):
+    explicit = _config(tmp_path / "explicit", proxy="http://explicit:1")
+    from_env = _config(tmp_path / "env", proxy="http://env:1")
+    _config(tmp_path / "home" / ".docker", proxy="http://home:1")
+    home = {"HOME": str(tmp_path / "home")}
+    cases = [
+        (TranslateContext(environ={**home, "DOCKER_CONFIG": from_env}, docker_config_dir=explicit), "explicit"),
+        (TranslateContext(environ={**home, "DOCKER_CONFIG": from_env}), "env"),
+        (TranslateContext(environ=home), "home"),
+    ]
+    for context, which in cases:
+        env = spec_for(context=context).config["Env"]
+        assert sorted(env) == [f"HTTP_PROXY=http://{which}:1", f"http_proxy=http://{which}:1"]
+
+
+def test_proxies_keyed_by_the_daemon_host(tmp_path: Path):
+    config_dir = tmp_path / "cfg"
+    config_dir.mkdir()
+    (config_dir / "config.json").write_text(json.dumps({"proxies": {
+        "default": {"httpProxy": "http://default:1"}, "tcp://10.0.0.1:2375": {"httpProxy": "http://remote:1"}}}))
+    by_env = TranslateContext(environ={"DOCKER_HOST": "tcp://10.0.0.1:2375"}, docker_config_dir=str(config_dir))
+    by_field = TranslateContext(daemon_host="tcp://10.0.0.1:2375", docker_config_dir=str(config_dir))
+    local = TranslateContext(docker_config_dir=str(config_dir))
+    assert "HTTP_PROXY=http://remote:1" in spec_for(context=by_env).config["Env"]
+    assert "HTTP_PROXY=http://remote:1" in spec_for(context=by_field).config["Env"]
+    assert "HTTP_PROXY=http://default:1" in spec_for(context=local).config["Env"]
+
+
+def test_content_trust_is_refused_when_it_would_apply():
+    trusting = TranslateContext(environ={"DOCKER_CONTENT_TRUST": "1"})
+    with pytest.raises(UsageError) as caught:
+        spec_for(context=trusting)
+    assert "content trust" in caught.value.message
+    assert caught.value.exit_code == 125
+    with pytest.raises(UsageError):
+        spec_for("--disable-content-trust=false")
+    assert spec_for("--disable-content-trust", context=trusting).image == IMAGE
+    digest = "local/busybox@sha256:" + "a" * 64
+    assert translate(parse_run_args([digest]), trusting).image == digest
+
+
+def test_use_api_socket_mounts_the_daemon_socket():
+    spec = spec_for("--use-api-socket", context=TranslateContext(daemon_host="unix:///run/user/docker.sock"))
+    assert spec.config["HostConfig"]["Mounts"] == [
+        {"Type": "bind", "Source": "/run/user/docker.sock", "Target": "/var/run/docker.sock", "BindOptions": {}}]
+
+
+def test_use_api_socket_needs_a_unix_socket():
+    with pytest.raises(UsageError) as caught:
+        spec_for("--use-api-socket", context=TranslateContext(daemon_host="tcp://10.0.0.1:2376"))
+    assert caught.value.message == ("flag --use-api-socket can only be used with unix sockets: "
+                                    "docker endpoint tcp://10.0.0.1:2376 incompatible")
+
+
+def test_use_api_socket_refuses_to_copy_registry_credentials(tmp_path: Path):
+    (tmp_path / "config.json").write_text(json.dumps({"auths": {"example.com": {"auth": "dXNlcjpwYXNz"}}}))
+    context = TranslateContext(docker_config_dir=str(tmp_path))
+    with pytest.raises(UsageError) as caught:
+        spec_for("--use-api-socket", context=context)
+    assert "registry credentials" in caught.value.message
+    assert "dXNlcjpwYXNz" not in caught.value.message
+    assert spec_for("--use-api-socket", "-e", "DOCKER_CONFIG=/cfg", context=context).config["Env"] == [
+        "DOCKER_CONFIG=/cfg"]
+
+
+def test_a_hand_made_parsed_run_is_still_checked():
+    parsed = ParsedRun(image=IMAGE, command=(), flags=(("--memory", "lots"),))
+    with pytest.raises(UsageError) as caught:
+        translate(parsed, TranslateContext())
+    assert caught.value.message == 'invalid argument "lots" for "-m, --memory" flag: invalid size: \'lots\''
+
+
+def test_translation_does_not_share_state_between_calls():
+    first = spec_for("--mount", "type=tmpfs,dst=/t", "--gpus", "all")
+    first.config["HostConfig"]["Mounts"].append("mutated")
+    second = spec_for("--mount", "type=tmpfs,dst=/t", "--gpus", "all")
+    assert second.config["HostConfig"]["Mounts"] == [{"Type": "tmpfs", "Target": "/t"}]

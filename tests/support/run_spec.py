@@ -16,7 +16,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["docker_client", "make_spec", "spec_command"]
+__all__ = ["docker_client", "make_spec", "spec_command", "spec_for"]
 
 DRIVER = [sys.executable, "-m", "tests.support.run_spec"]
 
@@ -42,8 +42,7 @@ def make_spec(
 ) -> dict[str, Any]:
     """The RunSpec (as JSON) for ``docker run [flags] IMAGE COMMAND...`` with the flags named here."""
     if attach:
-        stdin, stdout, stderr = ("stdin" in attach), ("stdout" in attach), ("stderr" in attach)
-        stdin = stdin or False
+        stdin, stdout, stderr = ("stdin" in attach) or interactive, ("stdout" in attach), ("stderr" in attach)
     else:
         stdin, stdout, stderr = interactive, True, True
     if detach:
@@ -95,6 +94,65 @@ def make_spec(
         "pull": pull,
         "quiet": quiet,
     }
+
+
+_VALUE_FLAGS = {"--name", "-a", "--attach", "--cidfile", "--pull", "--detach-keys", "-l", "--label", "--dns",
+                "--network", "--log-driver", "-e", "--env", "--entrypoint", "--platform"}
+
+
+def spec_for(args: Sequence[str]) -> dict[str, Any]:
+    """``make_spec`` for a ``docker run`` command line that uses only the flags the runner tests use.
+
+    A stand-in for csdocker's parser and translator, no more: an unknown flag is a test bug.
+    """
+    kwargs: dict[str, Any] = {"attach": [], "labels": {}, "env": [], "host_config": {}}
+    rest = list(args)
+    while rest and rest[0].startswith("-"):
+        flag = rest.pop(0)
+        value: str | None = None
+        if "=" in flag:
+            flag, value = flag.split("=", 1)
+        elif flag in _VALUE_FLAGS:
+            value = rest.pop(0)
+        if flag in ("-it", "-ti"):
+            kwargs.update(interactive=True, tty=True)
+        elif flag in ("-i", "--interactive"):
+            kwargs["interactive"] = True
+        elif flag in ("-t", "--tty"):
+            kwargs["tty"] = True
+        elif flag in ("-d", "--detach"):
+            kwargs["detach"] = True
+        elif flag == "--rm":
+            kwargs["rm"] = True
+        elif flag in ("-q", "--quiet"):
+            kwargs["quiet"] = True
+        elif flag == "--sig-proxy":
+            kwargs["sig_proxy"] = value != "false"
+        elif flag == "--oom-kill-disable":
+            kwargs["host_config"]["OomKillDisable"] = True
+        elif flag in ("-a", "--attach"):
+            kwargs["attach"].append(value)
+        elif flag in ("-l", "--label"):
+            key, _, label = str(value).partition("=")
+            kwargs["labels"][key] = label
+        elif flag in ("-e", "--env"):
+            kwargs["env"].append(value)
+        elif flag == "--dns":
+            kwargs["host_config"].setdefault("Dns", []).append(value)
+        elif flag == "--network":
+            kwargs["host_config"]["NetworkMode"] = value
+        elif flag == "--log-driver":
+            kwargs["host_config"]["LogConfig"] = {"Type": value, "Config": {}}
+        elif flag == "--entrypoint":
+            kwargs["entrypoint"] = [value]
+        elif flag in ("--name", "--cidfile", "--pull", "--detach-keys", "--platform"):
+            kwargs[flag[2:].replace("-", "_")] = value
+        else:
+            raise ValueError(f"spec_for does not know {flag}")
+    platform = kwargs.pop("platform", None)
+    spec = make_spec(rest[0], *rest[1:], **kwargs)
+    spec["platform"] = platform
+    return spec
 
 
 def spec_command(spec: Mapping[str, Any]) -> list[str]:

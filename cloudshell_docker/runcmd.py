@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from cloudshell_docker.credentials import credential_env, select_source
+from cloudshell_docker.errors import CsDockerError
 from cloudshell_docker.globalopts import GlobalOptions
 from cloudshell_docker.options import run_own_options
 from cloudshell_docker.redact import register_secret
@@ -23,6 +24,16 @@ def warn(message: str) -> None:
     print(f"csdocker: warning: {message}", file=sys.stderr)
 
 
+def _daemon_host(options: GlobalOptions, environ: dict[str, str]) -> str | None:
+    """The engine's address as the docker CLI names it (config.json's proxies, --use-api-socket)."""
+    from cloudshell_docker.engine.endpoint import resolve_endpoint
+
+    try:
+        return resolve_endpoint(options, environ).host
+    except CsDockerError:
+        return None  # connect() reports it, once the command line has been checked
+
+
 def run_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
     """Run ``csdocker run ARGV``; return the exit status."""
     environ = dict(os.environ)
@@ -32,7 +43,8 @@ def run_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
 
         print(run_help())
         return 0
-    context = TranslateContext(environ=environ, cwd=os.getcwd(), docker_config_dir=global_options.config)
+    context = TranslateContext(environ=environ, cwd=os.getcwd(), docker_config_dir=global_options.config,
+                               daemon_host=_daemon_host(global_options, environ))
     spec = translate(parsed, context)
     own = run_own_options(parsed.own)
     region = resolve_region(own.source.region, environ, own.source.profile)

@@ -360,3 +360,25 @@ def test_csdocker_run_fails_like_docker_run(options: tuple[str, ...], bed: Bed, 
         first = done.stderr.decode().strip().splitlines()[0]
         results.append((done.returncode, first.removeprefix(f"{program}: ")))
     assert results[1] == results[0]
+
+
+@pytest.mark.parametrize("how", ["-H", "DOCKER_HOST"])
+def test_use_api_socket_mounts_the_socket_of_the_engine_in_use(how: str, bed: Bed, endpoint: Any) -> None:
+    """--use-api-socket bind-mounts the socket the client talks to, named by -H or by DOCKER_HOST."""
+    env = {"AWS_REGION": "eu-west-1", "AWS_EC2_METADATA_DISABLED": "true", **endpoint.environ()}
+    with EngineRecorder() as recorder:
+        bodies = []
+        for program, runner in (("docker", run_docker), ("csdocker", run_csdocker)):
+            name = bed.name(program)
+            argv = ["run", "--rm", "--name", name, "--use-api-socket", "local/busybox", "test", "-S",
+                    "/var/run/docker.sock"]
+            if how == "-H":
+                done = runner(["-H", recorder.docker_host, *argv], env=env)
+            else:
+                done = runner(argv, env={**env, "DOCKER_HOST": recorder.docker_host})
+            assert done.returncode == 0, done.stderr.decode()
+            request = _create_request(recorder, name)
+            assert request is not None
+            bodies.append(request.json()["HostConfig"]["Mounts"])
+    assert bodies[1] == bodies[0] == [{"Type": "bind", "Source": recorder.path, "Target": "/var/run/docker.sock",
+                                       "BindOptions": {}}]

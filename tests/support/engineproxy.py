@@ -5,6 +5,11 @@ on a unix socket, forwards every connection byte for byte to
 /var/run/docker.sock, and counts the connections it carried, so a test can
 tell which endpoint the docker CLI and csdocker each went to.
 
+Like dockerd, it honours a half-close: a client that ends its side (TCP FIN,
+or TLS close_notify as the docker CLI sends after stdin ends) still gets the
+rest of the answer. One thread per connection moves both directions, so a TLS
+connection is never used from two threads at once.
+
 With ``ping_api_version`` set it plays an engine of another API version: it
 answers ``/_ping`` itself with that ``API-Version`` header ("" leaves the header
 out, as engines before API 1.25 did) and rewrites ``/vX.Y/`` request paths
@@ -13,13 +18,14 @@ newer than the real engine's down to it, one request per connection.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import os
 import re
+import select
+import socket
 import ssl
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 
 __all__ = ["EngineProxy"]
 
@@ -27,6 +33,7 @@ REAL_SOCKET = "/var/run/docker.sock"
 _REQUEST_LINE = re.compile(rb"^(?P<method>[A-Z]+) (?P<path>\S+) (?P<proto>HTTP/1\.[01])$")
 _VERSIONED = re.compile(rb"^/v(?P<version>\d+\.\d+)(?P<rest>/.*)$")
 _PING = re.compile(rb"^(/v\d+\.\d+)?/_ping(\?.*)?$")
+_CHUNK = 65536
 
 
 def _version_tuple(version: bytes | str) -> tuple[int, ...]:
@@ -47,58 +54,56 @@ class EngineProxy:
     pings: int = 0  # pings answered by the proxy itself
     paths: list[str] = field(default_factory=list)  # request paths seen (in version mode)
     heads: list[bytes] = field(default_factory=list)  # request heads seen (in version mode)
-    _loop: asyncio.AbstractEventLoop | None = None
+    _listener: socket.socket | None = None
     _thread: threading.Thread | None = None
-    _server: asyncio.AbstractServer | None = None
+    _open: set[socket.socket] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _stopping: bool = False
     _port: int = 0
 
     @property
     def host(self) -> str:
         if self.unix_path:
             return f"unix://{self.unix_path}"
+        assert self._port, "not started"
         return f"tcp://127.0.0.1:{self._port}"
 
     def reset(self) -> None:
-        self.connections = 0
-        self.pings = 0
-        self.paths.clear()
-        self.heads.clear()
+        with self._lock:
+            self.connections = 0
+            self.pings = 0
+            self.paths.clear()
+            self.heads.clear()
 
     def start(self) -> EngineProxy:
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        if self.unix_path:
+            listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            listener.bind(self.unix_path)
+        else:
+            listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            listener.bind(("127.0.0.1", 0))
+            self._port = listener.getsockname()[1]
+        listener.listen(64)
+        self._listener = listener
+        self._thread = threading.Thread(target=self._accept, daemon=True)
         self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._listen(), self._loop).result(timeout=10)
         return self
 
-    async def _listen(self) -> None:
-        if self.unix_path:
-            self._server = await asyncio.start_unix_server(self._serve, path=self.unix_path)
-        else:
-            self._server = await asyncio.start_server(self._serve, host="127.0.0.1", port=0, ssl=self.tls)
-            self._port = self._server.sockets[0].getsockname()[1]
-
     def stop(self) -> None:
-        if self._loop is None:
-            return
-
-        async def close() -> None:
-            if self._server is not None:
-                self._server.close()
-            tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-
-        with contextlib.suppress(Exception):
-            asyncio.run_coroutine_threadsafe(close(), self._loop).result(timeout=5)
-        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._stopping = True
+        if self._listener is not None:
+            with contextlib.suppress(OSError):
+                self._listener.shutdown(socket.SHUT_RDWR)
+            self._listener.close()
         if self._thread is not None:
             self._thread.join(timeout=5)
-        self._loop.close()
-        self._loop = None
+        with self._lock:
+            for sock in list(self._open):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
         if self.unix_path:
-            Path(self.unix_path).unlink(missing_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.unix_path)
 
     def __enter__(self) -> EngineProxy:
         return self.start()
@@ -106,58 +111,109 @@ class EngineProxy:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
+    def _accept(self) -> None:
+        assert self._listener is not None
+        while not self._stopping:
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _track(self, sock: socket.socket, add: bool) -> None:
+        with self._lock:
+            (self._open.add if add else self._open.discard)(sock)
+
+    def _serve(self, raw: socket.socket) -> None:
+        client: socket.socket = raw
+        upstream: socket.socket | None = None
+        self._track(raw, True)
         try:
-            head = b""
-            if self.ping_api_version is not None:
-                head = await self._answer_pings(reader, writer)
-                if head is None:
+            if self.tls is not None:
+                raw.settimeout(10)
+                try:
+                    client = self.tls.wrap_socket(raw, server_side=True)
+                except (OSError, ssl.SSLError):
                     return
-            up_reader, up_writer = await asyncio.open_unix_connection(self.upstream)
-            if head:
-                up_writer.write(head)
-            await asyncio.gather(self._pump(reader, up_writer), self._pump(up_reader, writer))
-        except (OSError, asyncio.IncompleteReadError, ssl.SSLError):
+                client.settimeout(None)
+            with self._lock:
+                self.connections += 1
+            first = b""
+            if self.ping_api_version is not None:
+                answered = self._answer_pings(client)
+                if answered is None:
+                    return
+                first = answered
+            upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self._track(upstream, True)
+            upstream.connect(self.upstream)
+            if first:
+                upstream.sendall(first)
+            self._relay(client, upstream)
+        except OSError:
             pass
         finally:
-            writer.close()
+            if upstream is not None:
+                self._track(upstream, False)
+                upstream.close()
+            self._track(raw, False)
+            client.close()
 
     @staticmethod
-    async def _pump(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
-        try:
-            while data := await source.read(65536):
-                sink.write(data)
-                await sink.drain()
-        except (OSError, ssl.SSLError):
-            pass
-        finally:
-            # Half-close where the transport can (attach's stdin EOF); TLS cannot, so close.
-            try:
-                if sink.can_write_eof():
-                    sink.write_eof()
-                else:
-                    sink.close()
-            except (OSError, RuntimeError):
-                pass
-
-    async def _answer_pings(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bytes | None:
-        """Answer pings here; return the first other request's head, rewritten, or None at EOF."""
+    def _relay(client: socket.socket, upstream: socket.socket) -> None:
+        """Both directions in one thread, until the engine's side ends."""
+        client_open = True
         while True:
-            try:
-                head = await reader.readuntil(b"\r\n\r\n")
-            except (asyncio.IncompleteReadError, asyncio.LimitOverrunError):
-                return None
+            if client_open and isinstance(client, ssl.SSLSocket) and client.pending():
+                readable = [client]
+            else:
+                watched = [upstream, client] if client_open else [upstream]
+                readable, _, _ = select.select(watched, [], [])
+            for sock in readable:
+                try:
+                    data = sock.recv(_CHUNK)
+                except ssl.SSLWantReadError:
+                    continue
+                except OSError:
+                    data = b""
+                if sock is client:
+                    if data:
+                        upstream.sendall(data)
+                    else:  # the client is done sending (FIN or close_notify): pass the half-close on
+                        client_open = False
+                        with contextlib.suppress(OSError):
+                            upstream.shutdown(socket.SHUT_WR)
+                elif data:
+                    client.sendall(data)
+                else:  # the engine is done: end the client's connection as dockerd would
+                    if isinstance(client, ssl.SSLSocket):
+                        client.settimeout(1)
+                        with contextlib.suppress(OSError, ValueError):
+                            client.unwrap()  # close_notify
+                    return
+
+    def _answer_pings(self, client: socket.socket) -> bytes | None:
+        """Answer pings here; return the first other request (head rewritten, plus what followed it),
+        or None when the client went away."""
+        buffered = b""
+        while True:
+            while b"\r\n\r\n" not in buffered:
+                data = client.recv(_CHUNK)
+                if not data:
+                    return None
+                buffered += data
+            head, _, buffered = buffered.partition(b"\r\n\r\n")
             lines = head.split(b"\r\n")
             match = _REQUEST_LINE.match(lines[0])
             if match is None:
-                return head
-            self.paths.append(match["path"].decode(errors="replace"))
-            self.heads.append(head)
+                return head + b"\r\n\r\n" + buffered
+            with self._lock:
+                self.paths.append(match["path"].decode(errors="replace"))
+                self.heads.append(head)
             if _PING.match(match["path"]):
-                self.pings += 1
-                writer.write(self._ping_response(match["method"] == b"HEAD"))
-                await writer.drain()
+                with self._lock:
+                    self.pings += 1
+                client.sendall(self._ping_response(match["method"] == b"HEAD"))
                 continue
             path = match["path"]
             versioned = _VERSIONED.match(path)
@@ -165,9 +221,10 @@ class EngineProxy:
                 path = b"/v" + self.real_api_version.encode() + versioned["rest"]
             headers = [line for line in lines[1:] if line and not line.lower().startswith(b"connection:")]
             upgrade = any(line.lower().startswith(b"upgrade:") for line in headers)
-            # One request per upstream connection, so every request passes through here.
+            # One request per upstream connection, so that every request passes through here.
             headers.append(b"Connection: Upgrade" if upgrade else b"Connection: close")
-            return b"\r\n".join([b" ".join([match["method"], path, match["proto"]]), *headers]) + b"\r\n\r\n"
+            request_line = b" ".join([match["method"], path, match["proto"]])
+            return b"\r\n".join([request_line, *headers]) + b"\r\n\r\n" + buffered
 
     def _ping_response(self, head_only: bool) -> bytes:
         version = self.ping_api_version or ""

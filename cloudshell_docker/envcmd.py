@@ -45,9 +45,7 @@ def env_command(
     err = sys.stderr if stderr is None else stderr
 
     region = resolve_region(options.region, environ, options.profile)
-    from cloudshell_docker.credentials.cache import with_cache
-
-    creds = with_cache(select_source(options, environ), options).fetch()
+    creds = select_source(options, environ).fetch()  # assumed-role sessions come through the cache
     register_secret(creds.secret_access_key)
     register_secret(creds.session_token)
     text = format_env(credential_env(creds, region), fmt, clear=CLEARED_WHEN_ABSENT)

@@ -92,12 +92,10 @@ def whoami_command(
     stdout: TextIO | None = None,
 ) -> int:
     """Print who the credentials are; return the exit status."""
-    from cloudshell_docker.credentials.cache import with_cache
-
     environ = dict(os.environ) if environ is None else environ
     out = sys.stdout if stdout is None else stdout
     region = resolve_region(options.region, environ, options.profile)
-    source = with_cache(select_source(options, environ), options)
+    source = select_source(options, environ)  # assumed-role sessions come through the cache
     creds = source.fetch()
     register_secret(creds.secret_access_key)
     register_secret(creds.session_token)

@@ -117,3 +117,16 @@ def test_a_damaged_entry_is_replaced_with_one_warning(sts, damage):
     assert stat.S_IMODE(cache_dir(env).stat().st_mode) == 0o700
     third, stderr = env_run(env, "--role-arn", role_arn)
     assert (third, stderr, proxy.count("AssumeRole")) == (second, "", 2)
+
+
+def test_run_and_env_share_the_cache(sts, busybox):
+    proxy, env, role_arn = sts
+    seen = []
+    for _ in range(3):
+        done = run_csdocker(["run", "--rm", "--role-arn", role_arn, busybox, "sh", "-c", "echo $AWS_ACCESS_KEY_ID"],
+                            env=env)
+        assert done.returncode == 0, done.stderr
+        seen.append(done.stdout.decode().strip())
+    exported, _ = env_run(env, "--role-arn", role_arn)
+    assert proxy.count("AssumeRole") == 1
+    assert set(seen) == {exported["AWS_ACCESS_KEY_ID"]}

@@ -273,3 +273,29 @@ def test_alias_docker_csdocker_in_a_bash_script(box, tmp_path):
     assert "exit 3" in out_alias
     assert "from the script" in out_alias
     assert "missing 1" in out_alias
+
+
+RUN_SCRIPT = """\
+set -eu
+shopt -s expand_aliases
+alias docker="$CSDOCKER_CMD"
+name="$NAME"
+docker run -d --name "$name" --label "$LABEL" local/busybox sh -c 'echo "key=$AWS_ACCESS_KEY_ID"; sleep 600' >/dev/null
+docker ps --filter "name=$name" --format '{{.Names}}'
+until docker logs "$name" | grep -q key=; do sleep 0.1; done
+docker logs "$name"
+docker container run --rm -i local/busybox sh -c 'read line; echo "$line / ${AWS_REGION}"' <<< 'piped in'
+docker rm -f "$name" >/dev/null
+docker ps -a --filter "label=$LABEL" --format '{{.Names}}' | wc -l
+"""
+
+
+def test_alias_script_mixes_run_with_credentials_and_passthrough(busybox, endpoint, names, case_label, tmp_path):
+    script = tmp_path / "run.sh"
+    script.write_text(RUN_SCRIPT)
+    env = clean_env({**endpoint.environ(), "AWS_REGION": "eu-west-1", "NAME": names.new("alias"),
+                     "LABEL": case_label, "CSDOCKER_CMD": shlex.join(CSDOCKER)})
+    done = subprocess.run(["bash", str(script)], env=env, capture_output=True, timeout=180, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    key = endpoint.current().access_key_id
+    assert done.stdout.decode().splitlines() == [names[0], f"key={key}", "piped in / eu-west-1", "0"]

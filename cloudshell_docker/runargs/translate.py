@@ -19,6 +19,7 @@ from cloudshell_docker.errors import ExitCode, UsageError
 from cloudshell_docker.runargs.flags import DOCKER_FLAGS, DockerFlag, docker_flag
 from cloudshell_docker.runargs.spec import ParsedRun, PullPolicy, RunSpec
 from cloudshell_docker.runargs.values.gocompat import GoValueError, go_atoi, go_parse_bool, go_parse_mac, go_quote
+from cloudshell_docker.runargs.values.jsoncompact import go_json_compact
 from cloudshell_docker.runargs.values.kvfile import go_os_error, read_kv_file
 from cloudshell_docker.runargs.values.mounts import (
     absolute_host_path,
@@ -371,41 +372,6 @@ def _logging(state: _State) -> None:
     state.host_config["LogConfig"] = {"Type": driver, "Config": config}
 
 
-def _compact_json(text: str) -> str:
-    """json.Compact: the same document without insignificant whitespace, otherwise untouched."""
-
-    def refuse_constant(name: str) -> Any:
-        raise ValueError(f"invalid character '{name[0]}' looking for beginning of value")
-
-    json.loads(text, parse_constant=refuse_constant)
-    out = []
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            out.append(char)
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char in " \t\r\n":
-            continue
-        else:
-            if char == '"':
-                in_string = True
-            out.append(char)
-    return "".join(out)
-
-
-def _go_json_error(err: ValueError) -> str:
-    if isinstance(err, json.JSONDecodeError):
-        if err.pos >= len(err.doc):
-            return "unexpected end of JSON input"
-        return f"invalid character '{err.doc[err.pos]}' looking for beginning of value"
-    return str(err)
-
-
 @_builder("--security-opt")
 def _security(state: _State) -> None:
     options = state.flags.all("--security-opt")
@@ -423,9 +389,9 @@ def _security(state: _State) -> None:
             except OSError as err:
                 raise _fail(f"opening seccomp profile ({value}) failed: {go_os_error('open', value, err)}") from None
             try:
-                option = "seccomp=" + _compact_json(content.decode("utf-8"))
-            except (ValueError, UnicodeDecodeError) as err:
-                raise _fail(f"compacting json for seccomp profile ({value}) failed: {_go_json_error(err)}") from None
+                option = "seccomp=" + go_json_compact(content)
+            except GoValueError as err:
+                raise _fail(f"compacting json for seccomp profile ({value}) failed: {err}") from None
         result.append(option)
     unconfined = "systempaths=unconfined" in result
     filtered = [option for option in result if option != "systempaths=unconfined"]

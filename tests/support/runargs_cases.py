@@ -20,7 +20,7 @@ class Case:
     id: str
     argv: tuple[str, ...]  # OPTIONS IMAGE [COMMAND...], as typed after `docker run`
     env: Mapping[str, str] = field(default_factory=dict)  # the caller's environment (besides PATH/HOME/DOCKER_*)
-    files: Mapping[str, str] = field(default_factory=dict)  # written into the working directory first
+    files: Mapping[str, str | bytes] = field(default_factory=dict)  # written into the working directory first
     config: Mapping[str, Any] | None = None  # docker config.json ("{HOST}" stands for the daemon address)
     versions: tuple[str, ...] = ()  # API versions to record (default: 1.41 and 1.50)
 
@@ -329,6 +329,16 @@ CASES: tuple[Case, ...] = (
     c("bad-security-opt", "--security-opt", "apparmor"),
     c("bad-security-opt-empty-value", "--security-opt", "label="),
     c("bad-seccomp-missing", "--security-opt", "seccomp=missing.json"),
+    c("bad-seccomp-json-truncated", "--security-opt", "seccomp=p.json", files={"p.json": "{\n"}),
+    c("bad-seccomp-json-garbage", "--security-opt", "seccomp=p.json", files={"p.json": "nope"}),
+    c("bad-seccomp-json-key", "--security-opt", "seccomp=p.json", files={"p.json": '{"a" 1}'}),
+    c("bad-seccomp-json-trailing-comma", "--security-opt", "seccomp=p.json", files={"p.json": "[1,]"}),
+    c("bad-seccomp-json-number", "--security-opt", "seccomp=p.json", files={"p.json": "1."}),
+    c("bad-seccomp-json-after-top", "--security-opt", "seccomp=p.json", files={"p.json": "{} x"}),
+    c("seccomp-json-kept-as-written", "--security-opt", "seccomp=p.json",
+      files={"p.json": '{ "b" : 1.50 , "a":"\\u00e9 x", "n" : [ ] }'}),
+    c("bad-env-file-directory", "--env-file", "."),
+    c("bad-env-file-utf8", "--env-file", "bad.env", files={"bad.env": b"A=1\nB=\xff\n"}),
     c("bad-storage-opt", "--storage-opt", "size"),
     c("bad-health-conflict", "--no-healthcheck", "--health-cmd", "true"),
     c("bad-health-negative", "--health-interval", "-1s"),

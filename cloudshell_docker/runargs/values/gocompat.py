@@ -7,9 +7,12 @@ same words, or scripts that work with docker break with csdocker.
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import ipaddress
 
 __all__ = [
     "GoValueError",
@@ -269,6 +272,8 @@ def go_parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | No
     """net.ParseIP: an address, or None (Go has no zones and no leading zeros here)."""
     if "%" in text or not text:
         return None
+    import ipaddress  # only when an address is given: start-up time matters
+
     try:
         return ipaddress.ip_address(text)
     except ValueError:
@@ -277,7 +282,7 @@ def go_parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | No
 
 def go_format_ip(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
     """net.IP.String: IPv4-mapped IPv6 addresses print as IPv4."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+    if address.version == 6 and address.ipv4_mapped is not None:  # type: ignore[union-attr]
         return str(address.ipv4_mapped)
     return str(address)
 

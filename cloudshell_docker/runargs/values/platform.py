@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import platform as _host
+import os
 import re
 
 from cloudshell_docker.runargs.values.gocompat import GoValueError, go_quote
@@ -23,7 +23,7 @@ _MACHINE_TO_GOARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "
 
 def host_arch() -> str:
     """Go's runtime.GOARCH for this machine (the CLI's default architecture)."""
-    machine = _host.machine().lower()
+    machine = os.uname().machine.lower()
     return _MACHINE_TO_GOARCH.get(machine, machine)
 
 

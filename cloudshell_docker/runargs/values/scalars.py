@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from cloudshell_docker.runargs.values.gocompat import (
     GoValueError,
@@ -13,6 +13,9 @@ from cloudshell_docker.runargs.values.gocompat import (
     go_parse_int,
     go_parse_uint,
 )
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 __all__ = [
     "parse_bool",
@@ -101,6 +104,8 @@ def parse_memswap(text: str) -> int:
 
 def _go_rational(text: str) -> Fraction | None:
     """big.Rat.SetString for the forms people type: ``1.5``, ``3/2``, ``2e-1``, ``0x10``."""
+    from fractions import Fraction  # only for --cpus: start-up time matters
+
     try:
         if "/" in text:
             num, den = text.split("/", 1)

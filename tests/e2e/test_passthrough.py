@@ -145,7 +145,8 @@ FAKE_DOCKER = """#!/bin/sh
 # Reports what it was given: argv, stdin, signal dispositions, marker, then exits with $FAKE_EXIT.
 for arg in "$@"; do printf 'arg[%s]\\n' "$arg"; done
 printf 'stdin[%s]\\n' "$(cat)"
-grep -E '^(SigIgn|SigBlk):' /proc/$$/status
+# the shell's own read (no fork, which would block signals for a moment)
+while IFS= read -r line; do case "$line" in SigIgn:*|SigBlk:*) printf '%s\\n' "$line";; esac; done < /proc/$$/status
 printf 'probe[%s]\\n' "$CSDT_PROBE"
 exit "${FAKE_EXIT:-0}"
 """
@@ -178,6 +179,7 @@ def test_argv_stdin_exit_code_and_signal_dispositions_arrive_untouched(fake_dock
     assert b"arg[]\narg[two words]\n" in ours.stdout
     assert b"stdin[from stdin]" in ours.stdout
     assert b"probe[kept]" in ours.stdout
+    assert b"SigIgn:" in ours.stdout
 
 
 def test_no_docker_cli_is_one_line_and_127(tmp_path):

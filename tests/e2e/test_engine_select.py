@@ -413,6 +413,7 @@ def test_csdocker_run_over_tls(case, tls_material, tls_proxy, tls_context_config
     assert tls_proxy.connections > 0
 
 
+@pytest.mark.slow
 @pytest.mark.xfail(strict=True, raises=subprocess.TimeoutExpired,
                    reason="the runner does not end the container's stdin over TLS (engine/api.py close_write); "
                           "the docker CLI sends close_notify and keeps reading")

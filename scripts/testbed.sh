@@ -8,6 +8,7 @@
 #   scripts/testbed.sh engine     # only the engine
 #   scripts/testbed.sh busybox    # the engine and local/busybox
 #   scripts/testbed.sh awscli     # the engine and local/aws-cli
+#   (all also installs fish, for the env-format tests)
 #
 # No registry host is written here: the Debian mirror for debootstrap is read
 # from the machine's own apt configuration.
@@ -120,10 +121,13 @@ build_awscli() {
 exec 9>"${TMPDIR:-/tmp}/csdocker-testbed.lock"
 flock 9
 
+# Shells whose quoting `csdocker env --format` output is evaluated in (bash and dash are there).
+test_shells() { apt_install fish; }
+
 case "${1:-all}" in
   engine) start_engine ;;
   busybox) start_engine; build_busybox ;;
   awscli) start_engine; build_awscli ;;
-  all) start_engine; build_busybox; build_awscli ;;
+  all) start_engine; build_busybox; build_awscli; test_shells ;;
   *) log "usage: $0 [all|engine|busybox|awscli]"; exit 2 ;;
 esac

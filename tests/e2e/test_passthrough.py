@@ -14,6 +14,7 @@ import os
 import shlex
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -209,6 +210,22 @@ def test_csdocker_installed_as_docker_is_skipped(box, tmp_path):
                                  timeout=60, stdin=subprocess.DEVNULL)
     assert via_wrapper.returncode == 0, via_wrapper.stderr
     assert via_wrapper.stdout.decode().split() == [box]
+
+
+def test_console_script_symlinked_as_docker_is_skipped(box, tmp_path):
+    """``ln -s $(command -v csdocker) ~/bin/docker``: that docker is csdocker itself and is passed over."""
+    script = Path(sys.executable).parent / "csdocker"
+    if not script.exists():
+        pytest.skip("csdocker's console script is not installed next to this interpreter")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "docker").symlink_to(script)
+    env = {"PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    args = ["ps", "--filter", f"name={box}", "--format", "{{.Names}}"]
+    done = subprocess.run([str(bin_dir / "docker"), *args], env=clean_env(env), capture_output=True, timeout=60,
+                          stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode().split() == [box]
 
 
 def test_an_unrecognisable_wrapper_loop_ends_at_the_real_docker(box, tmp_path):

@@ -170,15 +170,20 @@ _SPECIAL_FLOAT = re.compile(r"[+-]?(?:inf|infinity|nan)", re.IGNORECASE)
 
 def go_parse_float(text: str) -> float:
     """strconv.ParseFloat(text, 64)."""
+    original = text
+    if "_" in text:  # Go literal syntax: underscores between digits
+        if not _underscore_ok(text):
+            raise GoValueError(f"strconv.ParseFloat: parsing {go_quote(original)}: invalid syntax")
+        text = text.replace("_", "")
     if _DECIMAL_FLOAT.fullmatch(text) or _SPECIAL_FLOAT.fullmatch(text):
         value = float(text)
     elif _HEX_FLOAT.fullmatch(text):
         sign = -1.0 if text.startswith("-") else 1.0
         value = sign * float.fromhex(text.lstrip("+-"))
     else:
-        raise GoValueError(f"strconv.ParseFloat: parsing {go_quote(text)}: invalid syntax")
+        raise GoValueError(f"strconv.ParseFloat: parsing {go_quote(original)}: invalid syntax")
     if math.isinf(value) and not _SPECIAL_FLOAT.fullmatch(text):
-        raise GoValueError(f"strconv.ParseFloat: parsing {go_quote(text)}: value out of range")
+        raise GoValueError(f"strconv.ParseFloat: parsing {go_quote(original)}: value out of range")
     return value
 
 

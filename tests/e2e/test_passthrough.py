@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -24,7 +25,7 @@ import pytest
 from tests.support.engine import docker, remove_containers, unique_name
 from tests.support.proc import CSDOCKER, clean_env, run_csdocker, run_docker
 
-REAL_DOCKER = "/usr/local/bin/docker"
+REAL_DOCKER = shutil.which("docker", path=clean_env()["PATH"]) or "/usr/local/bin/docker"
 
 
 @pytest.fixture(scope="module")

@@ -159,6 +159,7 @@ class _Run:
             forward=(lambda name: self.engine.kill(container_id, name)) if spec.sig_proxy else None,
             on_winch=on_winch if follow_size else None,
             on_fatal=self.terminal.restore,
+            stderr_fd=self.terminal.stderr_fd,
         ).start()
         events: queue.SimpleQueue[StreamEvent | _Status] = queue.SimpleQueue()
         streams: AttachStreams | None = None

@@ -2,8 +2,10 @@
 
 With ``--sig-proxy`` (the default) the docker CLI catches every signal and sends
 each to the container (``POST /containers/ID/kill?signal=NAME``), except CHLD,
-PIPE and URG; it never dies of one itself. Without it, the CLI's only catch is the
-first INT or TERM, which it swallows; the next one kills it.
+PIPE and URG; it never dies of one itself. Without it, other signals take their
+default action. Either way it counts INT and TERM: at the third it gives up,
+prints ``got 3 SIGTERM/SIGINTs, forcefully exiting``, gives the terminal back and
+exits 1 (the way out of a container that ignores them).
 
 Python runs signal handlers in the main thread only, so the handlers here just
 queue the signal and a relay thread makes the HTTP call. The threads csdocker
@@ -23,12 +25,14 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["NOT_FORWARDED", "SignalRelay", "quiet_thread", "signal_name"]
+__all__ = ["FORCED_EXIT_MESSAGE", "NOT_FORWARDED", "SignalRelay", "quiet_thread", "signal_name"]
 
 NOT_FORWARDED = frozenset({signal.SIGCHLD, signal.SIGPIPE, signal.SIGURG})
 _UNCATCHABLE = frozenset({signal.SIGKILL, signal.SIGSTOP})
 _FAULTS = frozenset({signal.SIGSEGV, signal.SIGBUS, signal.SIGFPE, signal.SIGILL})
 _TERMINATION = (signal.SIGINT, signal.SIGTERM)
+_TERMINATION_LIMIT = 3
+FORCED_EXIT_MESSAGE = "\ngot 3 SIGTERM/SIGINTs, forcefully exiting\n"
 # Signals whose default action is not to end the process.
 _HARMLESS = frozenset({signal.SIGCHLD, signal.SIGURG, signal.SIGWINCH, signal.SIGCONT,
                        signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU, signal.SIGPIPE})
@@ -80,16 +84,18 @@ class SignalRelay:
         forward: Callable[[str], None] | None,
         on_winch: Callable[[], None] | None = None,
         on_fatal: Callable[[], None] | None = None,
+        stderr_fd: int = 2,
     ) -> None:
         self.forward = forward
         self.on_winch = on_winch
         self.on_fatal = on_fatal
+        self.stderr_fd = stderr_fd
         self._queue: queue.SimpleQueue[int | None] = queue.SimpleQueue()
         self._previous: dict[int, Any] = {}
         self._old_mask: set[int] | None = None
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._swallowed_termination = False
+        self._terminations = 0
 
     @property
     def active(self) -> bool:
@@ -100,15 +106,17 @@ class SignalRelay:
             return self  # signal handlers can only be set from the main thread
         self._threads.append(quiet_thread(self._relay, "csdocker-signals"))
         if self.forward is not None:
-            for signum in sorted(_ALL - _UNCATCHABLE - NOT_FORWARDED - _FAULTS):
+            for signum in sorted(_ALL - _UNCATCHABLE - NOT_FORWARDED - _FAULTS - set(_TERMINATION)):
                 self._install(signum, self._queue_it)
+            for signum in _TERMINATION:
+                self._install(signum, self._termination)
             self._old_mask = set(signal.pthread_sigmask(signal.SIG_BLOCK, _FAULTS))
             self._threads.append(quiet_thread(self._collect_faults, "csdocker-fault-signals"))
             return self
         if self.on_winch is not None:
             self._install(signal.SIGWINCH, self._queue_it)
         for signum in _TERMINATION:
-            self._install(signum, self._first_termination)
+            self._install(signum, self._termination)
         if self.on_fatal is not None:
             for signum in sorted(_ALL - _UNCATCHABLE - _FAULTS - _HARMLESS - set(_TERMINATION)):
                 if signal.getsignal(signum) is signal.SIG_DFL:
@@ -134,13 +142,17 @@ class SignalRelay:
     def _queue_it(self, signum: int, _frame: Any) -> None:
         self._queue.put(signum)  # SimpleQueue.put is safe in a signal handler
 
-    def _first_termination(self, signum: int, _frame: Any) -> None:
-        # The docker CLI catches the first INT or TERM and carries on; after it,
-        # both kill it again.
-        if self._swallowed_termination:
-            self._die(signum, _frame)
-            return
-        self._swallowed_termination = True
+    def _termination(self, signum: int, _frame: Any) -> None:
+        if self.forward is not None:
+            self._queue.put(signum)
+        self._terminations += 1
+        if self._terminations >= _TERMINATION_LIMIT:
+            with contextlib.suppress(OSError):
+                os.write(self.stderr_fd, FORCED_EXIT_MESSAGE.encode())
+            if self.on_fatal is not None:
+                self.on_fatal()
+            # Unwinds the run (its cleanup still happens), then csdocker exits 1 as the CLI does.
+            raise SystemExit(1)
 
     def _die(self, signum: int, _frame: Any) -> None:
         if self.on_fatal is not None:

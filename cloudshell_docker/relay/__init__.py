@@ -17,7 +17,9 @@ when the container stops (``follower``).
 Limits: the relay needs the engine on this machine. A source that needs a person to refresh
 (an MFA-gated role: STS will not assume it again without a new code, and nobody can be asked
 while the container owns the terminal, or at all once detached) serves until the first
-session expires; the container's SDK then gets HTTP 500 with the source's error.
+session expires; the container's SDK then gets HTTP 500 with the source's error. Give the
+source a ``PromptGate`` as its prompt and the same gate to ``prepare_relay``: the first fetch
+may ask for the code, later ones are refused with that explanation instead of prompting.
 """
 
 from __future__ import annotations
@@ -41,10 +43,11 @@ from cloudshell_docker.relay.network import (
     ensure_network,
     placement_for,
 )
+from cloudshell_docker.relay.prompt import PromptGate
 from cloudshell_docker.relay.server import RelayServer
 from cloudshell_docker.runargs.spec import RunSpec
 
-__all__ = ["FULL_URI_VAR", "TOKEN_VAR", "PreparedRelay", "Relay", "prepare_relay"]
+__all__ = ["FULL_URI_VAR", "TOKEN_VAR", "PreparedRelay", "PromptGate", "Relay", "prepare_relay"]
 
 FULL_URI_VAR = "AWS_CONTAINER_CREDENTIALS_FULL_URI"
 TOKEN_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN"
@@ -118,17 +121,22 @@ def prepare_relay(
     port: int = 0,
     network: ManagedNetwork = MANAGED_NETWORK,
     clock: Clock = utc_now,
+    prompt_gate: PromptGate | None = None,
 ) -> PreparedRelay:
     """Fetch the first credentials, listen, and say what the container gets.
 
     Fails (UsageError, CredentialError, EngineError) before any container exists: for a
     network the relay cannot reach, a source that does not answer, an engine elsewhere, a
     ``port`` that is taken (0, the default, lets the system pick a free one).
+    ``prompt_gate``: the gate the source asks for MFA codes through; closed after the first
+    fetch, so that no refresh prompts on a terminal the container owns.
     """
     placement = placement_for(spec, network)
     check_local_engine(engine)
     keeper = CredentialKeeper(source, clock=clock)
     keeper.prime()
+    if prompt_gate is not None:
+        prompt_gate.close()
     network_id = ensure_network(engine, placement.network) if placement.network is not None else None
     token = secrets.token_urlsafe(32)
     register_secret(token)

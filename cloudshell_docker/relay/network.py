@@ -20,7 +20,8 @@ have the name and the subnet; the other finds the winner's network and uses it.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,8 @@ __all__ = [
 ]
 
 LOOPBACK = "127.0.0.1"
+# How long a run that lost the race to create the network waits for the winner's to appear.
+RACE_PATIENCE_SECONDS = 20.0
 OWNER_LABEL = "csdocker.managed"
 OWNER_VALUE = "relay-network"
 
@@ -155,11 +158,19 @@ def _holder_of_subnet(engine: Engine, network: ManagedNetwork) -> str | None:
     return None
 
 
-def ensure_network(engine: Engine, network: ManagedNetwork = MANAGED_NETWORK) -> str:
+def _foreign_holder(engine: Engine, network: ManagedNetwork) -> str | None:
+    holder = _holder_of_subnet(engine, network)
+    return holder if holder and holder != network.name else None
+
+
+def ensure_network(engine: Engine, network: ManagedNetwork = MANAGED_NETWORK,
+                   *, sleep: Callable[[float], None] = time.sleep) -> str:
     """The ID of the managed network, created if missing. Safe when several runs do it at once."""
     api_error = _api_error()
     lost_race: Exception | None = None
-    for _ in range(3):
+    pause = 0.05
+    deadline = time.monotonic() + RACE_PATIENCE_SECONDS
+    while True:
         info = _inspect(engine, network)
         if info is not None:
             return str(info["Id"])
@@ -175,20 +186,23 @@ def ensure_network(engine: Engine, network: ManagedNetwork = MANAGED_NETWORK) ->
             )
             return str(created["Id"])
         except api_error as err:
-            # Lost a race (the name or the subnet is taken now): look again, the winner's will do.
             lost_race = err
-            continue
         except Exception as err:
             why = type(err).__name__
             raise EngineError(f"credential relay: cannot create network {network.name} ({why})") from None
-    holder = _holder_of_subnet(engine, network)
-    if holder and holder != network.name:
-        raise EngineError(
-            f"credential relay: Docker network {holder} already uses {network.subnet}, which csdocker's "
-            f"{network.name} network needs (for {network.gateway}): remove it, or use --inject env"
-        )
-    raise EngineError(daemon_message(lost_race) if lost_race is not None  # type: ignore[arg-type]
-                      else f"credential relay: cannot create network {network.name}")
+        # The name or the subnet is taken. By another run that is still creating the network
+        # (the engine holds both before the network can be looked up): look again shortly.
+        # By a network of another name: that will not change.
+        holder = _foreign_holder(engine, network)
+        if holder is not None:
+            raise EngineError(
+                f"credential relay: Docker network {holder} already uses {network.subnet}, which csdocker's "
+                f"{network.name} network needs (for {network.gateway}): remove it, or use --inject env"
+            )
+        if time.monotonic() > deadline:
+            raise EngineError(daemon_message(lost_race))  # type: ignore[arg-type]
+        sleep(pause)
+        pause = min(pause * 2, 1.0)
 
 
 def connect_container(engine: Engine, container_id: str, network_id: str) -> None:

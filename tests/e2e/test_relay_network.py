@@ -114,8 +114,9 @@ def test_containers_of_different_runs_cannot_reach_each_other_through_the_relay_
     assert result.stdout.split() == ["open", "blocked"], result
 
 
+@pytest.mark.parametrize("via", ["csdocker", "driver"])
 @pytest.mark.timeout(150)
-def test_a_container_on_an_internal_user_network_keeps_it_and_still_gets_credentials(awscli, names):
+def test_a_container_on_an_internal_user_network_keeps_it_and_still_gets_credentials(awscli, names, via):
     user_network = f"csdt-usernet-{uuid.uuid4().hex[:10]}"
     docker("network", "create", "--internal", user_network, check=True)
     name = names.new("relay-usernet")
@@ -124,7 +125,8 @@ def test_a_container_on_an_internal_user_network_keeps_it_and_still_gets_credent
         with CredentialsEndpoint(lifetime=900) as upstream, FakeSts(upstream, host=MANAGED_NETWORK.gateway) as sts:
             script = loop_script(sts.url, 0, 1)
             done = subprocess.run(
-                relayed_argv(["--name", name, "--network", user_network, "--entrypoint", "sh", awscli, "-c", script]),
+                relayed_argv(["--name", name, "--network", user_network, "--entrypoint", "sh", awscli, "-c", script],
+                             via=via),
                 env=upstream_env(upstream), capture_output=True, timeout=120)
             assert done.returncode == 0, done.stderr.decode()
             calls = parse_calls(docker("logs", name).stdout)

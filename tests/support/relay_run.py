@@ -3,8 +3,7 @@
 The container runs ``aws sts get-caller-identity`` every ``interval`` seconds against a
 ``FakeSts`` and prints one line per call (``call N t=EPOCH rc=RC OUTPUT``); ``parse_calls``
 reads them back. ``relayed_argv`` is the command that runs a container with the relay:
-``csdocker run --inject relay`` (``VIA = "csdocker"``) or, before csdocker could run
-containers, ``tests.support.relay_driver`` with the same docker arguments.
+``csdocker run --inject relay`` or ``tests.support.relay_driver`` with the same docker arguments.
 """
 
 from __future__ import annotations
@@ -37,7 +36,9 @@ __all__ = [
     "upstream_env",
 ]
 
-VIA = os.environ.get("CSDT_RELAY_VIA", "driver")  # "csdocker" once csdocker runs containers
+# How the relay's end-to-end tests run containers: csdocker itself, or (CSDT_RELAY_VIA=driver) the
+# relay driven directly with the docker CLI creating the container, as before csdocker could run them.
+VIA = os.environ.get("CSDT_RELAY_VIA", "csdocker")
 REGION = "us-east-1"
 
 _LINE = re.compile(r"^call (\d+) t=(\d+) rc=(\d+) ?(.*)$")

@@ -5,6 +5,18 @@ structs serialised: every field, zero values included, ``omitempty`` ones left o
 for the newest API version; ``apiversion.adapt_to_api`` rewrites the few fields
 that depend on the engine's version. Checks run in the CLI's order, so the first
 error is the one docker would print.
+
+Where csdocker does less than the CLI, it says so instead of doing something else:
+  - content trust (``DOCKER_CONTENT_TRUST``, ``--disable-content-trust=false``) needs
+    Notary: refused (exit 125).
+  - ``--use-api-socket`` mounts the engine's socket as the CLI does; when the docker
+    config holds registry credentials the CLI resolves them (running credential
+    helpers) and copies a config.json into the container after creating it. csdocker
+    refuses that case (exit 125) unless ``-e DOCKER_CONFIG=...`` is given, with which
+    the CLI itself copies nothing.
+  - the refusals by API version and daemon OS (``adapt_to_api``) come after the checks
+    here, where the CLI makes them first: with several errors in one command line,
+    the first one printed may differ.
 """
 
 from __future__ import annotations

@@ -1,0 +1,143 @@
+"""``runner.run`` called in-process on the real engine, with a Terminal made of pipes and files: the
+exit status, the bytes on each descriptor, and the hooks (created before start, finished on every way
+out, ``detached`` when csdocker returns while the container runs)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from cloudshell_docker.engine.api import Engine
+from cloudshell_docker.errors import CsDockerError
+from cloudshell_docker.runargs.spec import RunSpec
+from cloudshell_docker.runner import run
+from cloudshell_docker.terminal import Terminal
+from tests.support.engine import docker
+from tests.support.run_spec import docker_client, spec_for
+
+pytestmark = pytest.mark.engine
+
+
+class Recorder:
+    """RunHooks that note what happened, and the container's state when ``created`` is called."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, object]] = []
+
+    def created(self, container_id: str) -> None:
+        state = json.loads(docker("inspect", container_id).stdout)[0]["State"]["Status"]
+        self.calls.append(("created", container_id, state))
+
+    def finished(self, container_id: str, detached: bool) -> None:
+        self.calls.append(("finished", container_id, detached))
+
+
+class Files:
+    """stdin from ``data``; stdout and stderr into temporary files."""
+
+    def __init__(self, data: bytes = b"") -> None:
+        self.stdin_read, stdin_write = os.pipe()
+        threading.Thread(target=self._feed, args=(stdin_write, data), daemon=True).start()
+        self.out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self.err = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self.terminal = Terminal(self.stdin_read, self.out.fileno(), self.err.fileno())
+
+    @staticmethod
+    def _feed(fd: int, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.close(fd)
+
+    def read(self) -> tuple[bytes, bytes]:
+        self.out.seek(0)
+        self.err.seek(0)
+        return self.out.read(), self.err.read()
+
+    def close(self) -> None:
+        os.close(self.stdin_read)
+        self.out.close()
+        self.err.close()
+
+
+@pytest.fixture
+def engine_api(engine) -> Iterator[Engine]:
+    client = docker_client()
+    yield Engine(client)
+    client.close()
+
+
+@pytest.fixture
+def files() -> Iterator[list[Files]]:
+    made: list[Files] = []
+    yield made
+    for item in made:
+        item.close()
+
+
+def spec(args: list[str]) -> RunSpec:
+    return RunSpec(**spec_for(args))
+
+
+def test_run_with_a_terminal_of_pipes(engine_api, names, busybox, files):
+    io = Files(b"stdin bytes\0\xff")
+    files.append(io)
+    hooks = Recorder()
+    status = run(spec(["-i", "--name", names.new(), busybox, "sh", "-c", "cat; echo err >&2; exit 6"]),
+                 engine_api, io.terminal, hooks)
+    assert status == 6
+    assert io.read() == (b"stdin bytes\0\xff", b"err\n")
+    (kind, container_id, state), finished = hooks.calls
+    assert (kind, state) == ("created", "created")  # before attach and start
+    assert finished == ("finished", container_id, False)
+
+
+def test_detached_run_is_finished_detached(engine_api, names, busybox, files):
+    io = Files()
+    files.append(io)
+    hooks = Recorder()
+    assert run(spec(["-d", "--name", names.new(), busybox, "sleep", "20"]), engine_api, io.terminal, hooks) == 0
+    out, err = io.read()
+    container_id = out.decode().strip()
+    assert hooks.calls[-1] == ("finished", container_id, True)
+    assert err == b""
+
+
+def test_start_failure_is_finished_too(engine_api, names, busybox, files):
+    io = Files()
+    files.append(io)
+    hooks = Recorder()
+    with pytest.raises(CsDockerError) as failed:
+        run(spec(["--rm", "--name", names.new(), busybox, "nosuchcmd"]), engine_api, io.terminal, hooks)
+    assert failed.value.exit_code == 127
+    assert "executable file not found" in failed.value.message
+    assert [call[0] for call in hooks.calls] == ["created", "finished"]
+    assert hooks.calls[-1][2] is False
+
+
+def test_no_hooks_when_nothing_was_created(engine_api, names, busybox, files):
+    io = Files()
+    files.append(io)
+    hooks = Recorder()
+    taken = names.new()
+    docker("create", "--name", taken, busybox, "true", check=True)
+    with pytest.raises(CsDockerError) as failed:
+        run(spec(["--name", taken, busybox, "true"]), engine_api, io.terminal, hooks)
+    assert failed.value.exit_code == 125
+    assert failed.value.message.startswith("Error response from daemon: Conflict.")
+    assert hooks.calls == []
+
+
+def test_signal_handlers_are_given_back(engine_api, names, busybox, files):
+    import signal
+
+    before = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGWINCH)}
+    io = Files()
+    files.append(io)
+    assert run(spec(["--rm", busybox, "true"]), engine_api, io.terminal) == 0
+    assert {signum: signal.getsignal(signum) for signum in before} == before

@@ -94,7 +94,8 @@ class Relay:
         if self._closed:
             return
         self._closed = True
-        self.keeper.stop(timeout=5.0)
+        # No fork follows: a fetch in flight is left to die with the process, not waited for.
+        self.keeper.stop(timeout=0)
         self.server.close()
 
 

@@ -175,7 +175,7 @@ class RelayServer:
 
     def close(self) -> None:
         """Stop serving and close the socket: the port is free again, clients get refused."""
-        self.pause(drain=5.0)
+        self.pause(drain=2.0)
         with contextlib.suppress(OSError):
             self._server.server_close()
 

@@ -1,12 +1,12 @@
 """The relay's proof: a real aws CLI in a container keeps working across upstream rotations.
 
 The upstream is a container credentials endpoint whose credentials live 60 s; a fake STS on
-the host accepts only credentials that endpoint issued and that have not expired. Four
+the host accepts only credentials that endpoint issued and that have not expired. Five
 containers call ``aws sts get-caller-identity`` every 10 s at the same time:
 
 * relay, ``--network host`` (the relay on 127.0.0.1);
 * relay, the default bridge (the container also joins csdocker-relay; the relay on 169.254.170.2);
-* relay, ``--network host``, an upstream whose clock is 90 s behind the host's;
+* relay, ``--network host``, an upstream whose clock is 90 s behind the host's, and one 90 s ahead;
 * env mode (the credentials as variables), which must fail with the expiry error once they expire.
 
 The relay containers run for more than two lifetimes (>= 130 s) and must never fail.
@@ -56,14 +56,17 @@ def test_relay_keeps_the_aws_cli_working_across_rotations_and_env_mode_expires(a
     with (
         CredentialsEndpoint(lifetime=LIFETIME) as upstream,
         CredentialsEndpoint(lifetime=LIFETIME, clock_skew=-90) as skewed,
+        CredentialsEndpoint(lifetime=LIFETIME, clock_skew=90) as ahead,
         FakeSts(upstream) as sts,
         FakeSts(upstream, host=MANAGED_NETWORK.gateway) as sts_gateway,
         FakeSts(skewed) as sts_skewed,
+        FakeSts(ahead) as sts_ahead,
     ):
         runs = {
             "relay-host": (upstream, relayed_argv, ["--network", "host"], sts.url, False),
             "relay-bridge": (upstream, relayed_argv, [], sts_gateway.url, False),
             "relay-skewed": (skewed, relayed_argv, ["--network", "host"], sts_skewed.url, False),
+            "relay-ahead": (ahead, relayed_argv, ["--network", "host"], sts_ahead.url, False),
             "env-host": (upstream, env_mode_argv, ["--network", "host"], sts.url, True),
         }
         container = {kind: names.new(kind) for kind in runs}
@@ -83,9 +86,9 @@ def test_relay_keeps_the_aws_cli_working_across_rotations_and_env_mode_expires(a
         inspected = {kind: docker("inspect", container[kind]).stdout for kind in runs}
 
     summary = {}
-    for kind in ("relay-host", "relay-bridge", "relay-skewed"):
+    issuers = {"relay-host": upstream, "relay-bridge": upstream, "relay-skewed": skewed, "relay-ahead": ahead}
+    for kind, issuer in issuers.items():
         seen = calls[kind]
-        issuer = skewed if kind == "relay-skewed" else upstream
         failures = [call for call in seen if not call.ok]
         assert failures == [], (kind, failures)
         assert seen[-1].epoch - seen[0].epoch >= 2 * LIFETIME, (kind, seen)

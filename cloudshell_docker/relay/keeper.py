@@ -250,13 +250,17 @@ class CredentialKeeper:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            delay = self.next_refresh_delay()
-            if delay is None or delay > 0:
-                self._wake.wait(delay)
-                self._wake.clear()
-                if self._stop.is_set():
-                    return
-            self.refresh_now()
+            try:
+                delay = self.next_refresh_delay()
+                if delay is None or delay > 0:
+                    self._wake.wait(delay)
+                    self._wake.clear()
+                    if self._stop.is_set():
+                        return
+                self.refresh_now()
+            except Exception:
+                # A bug must not end the refreshing, nor print a traceback into the container's stderr.
+                self._stop.wait(POLL_MIN_SECONDS)
 
     def start(self) -> None:
         """Run the refresher in a daemon thread (it dies with the process)."""

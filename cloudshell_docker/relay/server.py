@@ -67,6 +67,8 @@ class _Handler(BaseHTTPRequestHandler):
             handout = relay.keeper.handout()
         except Unavailable as err:
             return self._send(500, {"code": "CredentialsUnavailable", "message": redact(err.message)})
+        except Exception as err:  # a bug: still an answer the SDK understands, and no traceback
+            return self._send(500, {"code": "InternalError", "message": f"relay error ({type(err).__name__})"})
         creds = handout.credentials
         return self._send(200, {
             "AccessKeyId": creds.access_key_id,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
 
+from cloudshell_docker.credentials.container import ContainerEndpointSource
 from cloudshell_docker.errors import CredentialError
 from cloudshell_docker.relay import keeper as keeper_module
 from cloudshell_docker.relay.keeper import (
@@ -15,6 +17,7 @@ from cloudshell_docker.relay.keeper import (
     CredentialKeeper,
     Unavailable,
 )
+from tests.support.endpoint import CredentialsEndpoint
 from tests.support.relay_sources import FakeClock, RotatingSource
 
 
@@ -204,3 +207,19 @@ def test_expiry_told_to_the_sdk_is_the_sources():
     clock.advance(100)
     assert keeper.handout().expiration == first.expiration
     assert first.expiration - clock() == timedelta(seconds=800)
+
+
+def test_the_refresher_fetches_new_credentials_before_anyone_asks():
+    with CredentialsEndpoint(lifetime=2) as endpoint:
+        keeper = CredentialKeeper(ContainerEndpointSource(endpoint.environ()))
+        first = keeper.prime()
+        keeper.start()
+        try:
+            deadline = time.monotonic() + 20
+            while keeper.rotations < 2 and time.monotonic() < deadline:
+                time.sleep(0.1)
+        finally:
+            keeper.stop(timeout=5)
+        assert keeper.rotations >= 2
+        assert keeper.current != first
+        assert keeper.current.access_key_id == endpoint.issued[-1].access_key_id  # nobody but the refresher asked

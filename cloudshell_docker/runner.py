@@ -68,7 +68,8 @@ class _Run:
         self.attach_stdout = attach and spec.attach_stdout
         self.attach_stderr = attach and spec.attach_stderr
         self.attached = self.attach_stdin or self.attach_stdout or self.attach_stderr
-        self.left_running = False  # csdocker returns while the container may still run
+        self.started = False
+        self.exit_seen = False  # the engine said the container exited (or was removed)
 
     # -- messages ------------------------------------------------------------------------
 
@@ -109,7 +110,9 @@ class _Run:
             return self.after_create(container_id)
         finally:
             if self.hooks is not None:
-                self.hooks.finished(container_id, self.left_running)
+                # Detached: csdocker returns while the container may still run (-d, detach keys,
+                # a broken stream, the forced exit after three INT/TERM).
+                self.hooks.finished(container_id, self.started and not self.exit_seen)
 
     def create(self) -> str:
         spec = self.spec
@@ -183,9 +186,9 @@ class _Run:
                 if printer is not None:
                     printer.join()
                 raise run_failure(err) from None
+            self.started = True
             if printer is not None:
                 printer.join()
-                self.left_running = True
                 return 0
             assert streams is not None
             if follow_size:
@@ -248,6 +251,7 @@ class _Run:
             event = events.get()
             if isinstance(event, _Status):
                 status = event.outcome
+                self.exit_seen = True
                 if stream_over:
                     break
                 if not streams.has_output:
@@ -256,7 +260,6 @@ class _Run:
                 continue
             if event.kind == "detached":
                 if status is None:
-                    self.left_running = True
                     return 0
                 break
             if event.kind == "input" and streams.has_output:
@@ -268,7 +271,6 @@ class _Run:
                 stream_error = event.error
                 break
         if stream_error is not None:
-            self.left_running = True
             raise stream_error
         if status is None:
             status = self.wait_status(events)
@@ -280,6 +282,7 @@ class _Run:
         while True:
             event = events.get()
             if isinstance(event, _Status):
+                self.exit_seen = True
                 return event.outcome
 
     def resize(self, container_id: str) -> None:

@@ -76,7 +76,7 @@ class Relay:
 
     def created(self, container_id: str) -> None:
         """Connect the container to the managed network (it must be there before start)."""
-        if self.network_id is not None:
+        if self.network_id is not None and self.placement.join:
             connect_container(self.engine, container_id, self.network_id)
 
     def finished(self, container_id: str, detached: bool) -> None:

@@ -65,6 +65,7 @@ class Placement:
 
     host: str
     network: ManagedNetwork | None
+    join: bool = True  # False: the container is on the managed network already (the user named it)
 
 
 def _network_mode(spec: RunSpec) -> str:
@@ -85,7 +86,9 @@ def placement_for(spec: RunSpec, network: ManagedNetwork = MANAGED_NETWORK) -> P
             "--inject relay cannot be used with --network container:...: that container's network "
             "is not csdocker's to change (use --inject env)"
         )
-    return Placement(network.gateway, network)
+    endpoints = (spec.config.get("NetworkingConfig") or {}).get("EndpointsConfig") or {}
+    already = mode == network.name or network.name in endpoints
+    return Placement(network.gateway, network, join=not already)
 
 
 def check_local_engine(engine: Engine) -> None:

@@ -30,6 +30,13 @@ def test_other_networks_listen_on_the_ecs_address_of_the_managed_network(mode):
     assert MANAGED_NETWORK.gateway == "169.254.170.2"
 
 
+def test_a_container_the_user_put_on_the_managed_network_is_not_connected_again():
+    placement = placement_for(spec(MANAGED_NETWORK.name))
+    assert placement.host == MANAGED_NETWORK.gateway
+    assert placement.join is False
+    assert placement_for(spec("bridge")).join is True
+
+
 @pytest.mark.parametrize(("mode", "words"), [
     ("none", "--network none"),
     ("container:abc", "--network container:"),

@@ -301,3 +301,19 @@ def test_closed_stdout(both, names, busybox):
     ours, theirs = results
     assert ours.returncode == theirs.returncode == 1
     assert error_text(ours.stderr) == error_text(theirs.stderr) == "write /dev/stdout: broken pipe\n"
+
+
+def test_detach_keys_the_engine_refuses(both, names, busybox):
+    ours, theirs = pair(both, names, ["--detach-keys=foo", busybox, "echo", "hi"])
+    same(ours, theirs)
+    assert ours.returncode == 1
+    assert error_text(ours.stderr) == "unable to upgrade to tcp, received 400\n"
+    for name in names[-2:]:
+        assert docker("inspect", "-f", "{{.State.Status}}", name).stdout.strip() == "created"
+
+
+@pytest.mark.parametrize(("platform", "code"), [("linux/amd64", 0), ("linux/arm64", 125)])
+def test_platform(both, names, busybox, platform, code):
+    ours, theirs = pair(both, names, ["--platform", platform, "--pull", "never", "--rm", busybox, "echo", "ran"])
+    same(ours, theirs)
+    assert ours.returncode == code

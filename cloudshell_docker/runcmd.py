@@ -54,7 +54,14 @@ def run_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
 
         return dry_run(parsed, own, region, global_options, spec.config.get("Env") or ())
 
-    source = select_source(own.source, environ)
+    gate = None
+    if own.inject == "relay":
+        from cloudshell_docker.relay.prompt import PromptGate
+
+        # An MFA code may be asked for once, before the container owns the terminal;
+        # the relay's later refreshes must never prompt.
+        gate = PromptGate()
+    source = select_source(own.source, environ, prompt=gate)
 
     # The engine first: a daemon that cannot be reached should fail the run
     # before anyone is asked for an MFA code or STS is called.
@@ -67,20 +74,24 @@ def run_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
     engine = Engine(connect(global_options, environ))
     spec = adapt_to_api(spec, engine.api_version)
 
-    hooks = None
     if own.inject == "relay":
         from cloudshell_docker.relay import prepare_relay
 
-        relay = prepare_relay(source, region, spec, engine)
-        variables = relay.env
-        hooks = relay.hooks
-    else:
-        creds = source.fetch()
-        register_secret(creds.secret_access_key)
-        register_secret(creds.session_token)
-        variables = credential_env(creds, region)
+        relay = prepare_relay(source, region, spec, engine, prompt_gate=gate)
+        try:
+            warn_if_no_region(region)
+            return run(inject_env(spec, relay.env), engine, Terminal.from_stdio(), relay.hooks)
+        finally:
+            relay.close()  # also when the run failed before the container existed
+
+    creds = source.fetch()
+    register_secret(creds.secret_access_key)
+    register_secret(creds.session_token)
+    warn_if_no_region(region)
+    return run(inject_env(spec, credential_env(creds, region)), engine, Terminal.from_stdio())
+
+
+def warn_if_no_region(region: str | None) -> None:
     if region is None:
         warn("no AWS region configured (--region, AWS_REGION, AWS_DEFAULT_REGION or the profile); "
              "the container gets none")
-    spec = inject_env(spec, variables)
-    return run(spec, engine, Terminal.from_stdio(), hooks)

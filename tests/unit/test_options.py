@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import typer.main
 
-from cloudshell_docker.cli import app
+from cloudshell_docker.cli.app import app
 from cloudshell_docker.errors import UsageError
 from cloudshell_docker.options import OWN_FLAGS, run_own_options, source_options
 

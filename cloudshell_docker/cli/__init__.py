@@ -1,0 +1,81 @@
+"""The command line: dispatch, and the one place that prints errors and picks exit codes.
+
+``csdocker run``, ``env`` and ``whoami`` are csdocker's; every other command line is
+handed to the docker CLI unchanged, so ``alias docker=csdocker`` is safe. Typer (in
+``cli.app``) is imported only for ``env``, ``whoami`` and help: ``run`` and the
+passthrough start without it (start-up time is a feature).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+from cloudshell_docker.errors import CredentialError, CsDockerError, ExitCode
+from cloudshell_docker.globalopts import GlobalOptions, split_global_options
+from cloudshell_docker.redact import redact
+
+__all__ = ["COMMANDS", "guarded", "main", "print_error", "run_entry"]
+
+COMMANDS = ("run", "env", "whoami")
+
+
+def print_error(message: str) -> None:
+    sys.stderr.write(f"csdocker: {redact(message)}\n")
+    sys.stderr.flush()
+
+
+def guarded(action: Callable[[], int], *, for_run: bool) -> int:
+    """Run ``action``; turn every failure into one line on stderr and an exit status.
+
+    For ``run`` an error keeps its own code (125, or docker's 1 for some usage errors);
+    ``env`` and ``whoami`` exit 1 when the credentials cannot be had and 2 for bad usage.
+    """
+    try:
+        return action()
+    except CsDockerError as err:
+        print_error(err.message)
+        if for_run:
+            return int(err.exit_code)
+        return int(ExitCode.ERROR if isinstance(err, CredentialError) else ExitCode.USAGE)
+    except KeyboardInterrupt:
+        sys.stderr.write("\n")
+        return int(ExitCode.INTERRUPTED)
+    except Exception as err:  # a bug: still one line, never a traceback that could hold a secret
+        print_error(f"internal error: {type(err).__name__}: {err}")
+        return int(ExitCode.DOCKER if for_run else ExitCode.ERROR)
+
+
+def run_entry(argv: list[str], options: GlobalOptions) -> int:
+    from cloudshell_docker.runcmd import run_command
+
+    return guarded(lambda: run_command(argv, options), for_run=True)
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """The ``csdocker`` entry point."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        options, rest = split_global_options(args)
+    except CsDockerError as err:
+        print_error(err.message)
+        sys.exit(int(err.exit_code))
+    if rest[:2] == ["container", "run"]:
+        rest = ["run", *rest[2:]]
+    if options.version or (rest and rest[0] not in COMMANDS and not rest[0].startswith("-")):
+        from cloudshell_docker.passthrough import exec_docker
+
+        try:
+            exec_docker(args)  # returns only by raising: no docker CLI to hand the command to
+        except CsDockerError as err:
+            print_error(err.message)
+            sys.exit(int(err.exit_code))
+    if rest[:1] == ["run"]:
+        # argv goes to the docker-run parser untouched: click would drop a "--"
+        # that docker (pflag) would take as a flag's value.
+        sys.exit(run_entry(rest[1:], options))
+    from cloudshell_docker.cli.app import app
+
+    app(args=rest, obj=options, prog_name="csdocker")
+    sys.exit(0)  # not reached: Typer exits

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import ssl
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ import docker
 import docker.errors
 import requests
 
+from cloudshell_docker.engine.tlsattach import TlsHijacked, UpgradeRefused, open_tls_attach
 from cloudshell_docker.errors import EngineError, ExitCode
 
 __all__ = [
@@ -112,11 +114,8 @@ class Hijacked:
 
     def close_write(self) -> None:
         """Tell the engine that stdin has ended (half-close: output keeps flowing)."""
-        if hasattr(self.sock, "unwrap"):
-            # TLS has no half-close that keeps reading; the container's stdin stays open.
-            return
         with contextlib.suppress(OSError):
-            self.sock.shutdown(socket.SHUT_WR)
+            self.sock.shutdown(socket.SHUT_WR)  # (TLS engines are attached through tlsattach)
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -248,7 +247,7 @@ class Engine:
         stdout: bool,
         stderr: bool,
         detach_keys: str | None,
-    ) -> Hijacked:
+    ) -> Hijacked | TlsHijacked:
         """Attach (before start, so that no output is missed); the engine streams once started."""
         params: dict[str, Any] = {"stream": 1}
         for key, wanted in (("stdin", stdin), ("stdout", stdout), ("stderr", stderr)):
@@ -258,6 +257,8 @@ class Engine:
             params["detachKeys"] = detach_keys
         url = self.client._url("/containers/{0}/attach", container_id)
         headers = {"Connection": "Upgrade", "Upgrade": "tcp", "Content-Type": "text/plain"}
+        if str(self.client.base_url).startswith("https://"):
+            return self._attach_tls(url, params, headers)
         with self._errors():
             response = self.client.post(url, None, params=params, stream=True, headers=headers)
         if response.status_code != 101:
@@ -273,6 +274,21 @@ class Engine:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 30)
         return Hijacked(sock, response, take_buffered(response, sock))
+
+    def _attach_tls(self, url: str, params: dict[str, Any], headers: dict[str, str]) -> TlsHijacked:
+        # Its own connection, so that the end of stdin can be a close_notify (see tlsattach).
+        agent = self.client.headers.get("User-Agent")
+        try:
+            return open_tls_attach(self.client, url, params, {**({"User-Agent": agent} if agent else {}), **headers},
+                                   timeout=self.client.timeout)
+        except UpgradeRefused as refused:
+            raise EngineError(str(refused), exit_code=ExitCode.ERROR) from None
+        except ssl.SSLError as err:
+            raise EngineError(f"error during connect: tls: {err.reason or err}") from None
+        except OSError:
+            raise EngineError(
+                f"Cannot connect to the Docker daemon at {self._host}. Is the docker daemon running?"
+            ) from None
 
     def wait(self, container_id: str, condition: str) -> PendingWait:
         """Register a wait (``next-exit`` or ``removed``); returns once the engine has it."""

@@ -414,9 +414,6 @@ def test_csdocker_run_over_tls(case, tls_material, tls_proxy, tls_context_config
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, raises=subprocess.TimeoutExpired,
-                   reason="the runner does not end the container's stdin over TLS (engine/api.py close_write); "
-                          "the docker CLI sends close_notify and keeps reading")
 def test_stdin_eof_over_tls_like_the_cli(tls_material, tls_proxy, tmp_path, endpoint, busybox):
     argv, env = tls_cases(tls_material, tls_proxy, tmp_path, tmp_path)["variables"]
     theirs = cli([*argv, "run", "--rm", "-i", busybox, "sh", "-c", "cat; echo after-eof"], env, timeout=60,

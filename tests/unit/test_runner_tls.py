@@ -1,0 +1,172 @@
+"""The attach over TLS against a small TLS server that behaves as dockerd does on a hijacked stream:
+stdin ends with a close_notify and the output still arrives in full after it; both directions at
+once in bulk do not wedge; a refused upgrade is the CLI's words; client certificates are presented."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import random
+import socket
+import ssl
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from cloudshell_docker.engine.tlsattach import UpgradeRefused, open_tls_attach
+from tests.support.certs import TLSMaterial, make_tls_material
+
+UPGRADED = (b"HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\n"
+            b"Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n")
+
+
+@dataclass
+class Client:
+    """What open_tls_attach reads from a docker-py client: verify, cert, the URL's host."""
+
+    verify: str | bool
+    cert: tuple[str, str] | None
+
+
+@dataclass
+class FakeEngine:
+    """One TLS connection: answers the upgrade, then runs ``behaviour(tls_socket)``."""
+
+    material: TLSMaterial
+    behaviour: Callable[[ssl.SSLSocket], None]
+    status: bytes = UPGRADED
+    head: bytes = b""
+    errors: list[BaseException] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.listener.getsockname()[1]}/v1.41/containers/abc/attach"
+
+    def serve(self) -> None:
+        raw, _ = self.listener.accept()
+        try:
+            with self.material.server_context().wrap_socket(raw, server_side=True) as tls:
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    head += tls.recv(4096)
+                self.head = head
+                tls.sendall(self.status)
+                if self.status == UPGRADED:
+                    self.behaviour(tls)
+        except BaseException as err:  # reported by the test
+            self.errors.append(err)
+        finally:
+            self.listener.close()
+
+
+@pytest.fixture(scope="module")
+def material(tmp_path_factory) -> TLSMaterial:
+    return make_tls_material(Path(tmp_path_factory.mktemp("tls")))
+
+
+@pytest.fixture
+def client(material) -> Client:
+    return Client(verify=str(material.ca), cert=(str(material.cert), str(material.key)))
+
+
+def receive_all(conn) -> bytes:
+    out = bytearray()
+    buffer = memoryview(bytearray(1 << 16))
+    while n := conn.recv_into(buffer):
+        out += buffer[:n]
+    return bytes(out)
+
+
+def read_until_eof(tls: ssl.SSLSocket) -> bytes:
+    got = bytearray()
+    while True:
+        try:
+            chunk = tls.recv(1 << 16)
+        except ssl.SSLEOFError:
+            chunk = b""
+        if not chunk:
+            return bytes(got)
+        got += chunk
+
+
+def test_stdin_ends_with_close_notify_and_output_follows(material, client):
+    after = random.Random(3).randbytes(3 << 20)
+    seen: dict[str, bytes] = {}
+
+    def engine(tls: ssl.SSLSocket) -> None:
+        tls.sendall(b"early output;")
+        seen["stdin"] = read_until_eof(tls)  # returns at the client's close_notify
+        tls.sendall(after)
+        tls.unwrap()
+
+    fake = FakeEngine(material, engine)
+    conn = open_tls_attach(client, fake.url, {"stream": 1, "stdin": 1, "detachKeys": "ctrl-p,ctrl-q"},
+                           {"Connection": "Upgrade", "Upgrade": "tcp"}, timeout=10)
+    conn.sendall(b"typed input\n")
+    conn.close_write()
+    output = receive_all(conn)
+    conn.close()
+    fake.thread.join(10)
+    assert fake.errors == []
+    assert seen["stdin"] == b"typed input\n"
+    assert output == b"early output;" + after
+    assert fake.head.startswith(b"POST /v1.41/containers/abc/attach?stream=1&stdin=1&detachKeys=ctrl-p%2Cctrl-q ")
+    assert b"\r\nUpgrade: tcp\r\n" in fake.head
+
+
+def test_both_directions_in_bulk_at_once(material, client):
+    # The engine writes 8 MiB before it reads a byte, while the client writes 8 MiB: neither side
+    # may wait for the other (one lock over both directions would wedge here).
+    down = random.Random(4).randbytes(8 << 20)
+    up = random.Random(5).randbytes(8 << 20)
+    seen: dict[str, bytes] = {}
+
+    def engine(tls: ssl.SSLSocket) -> None:
+        tls.sendall(down)
+        seen["stdin"] = read_until_eof(tls)
+        tls.unwrap()
+
+    fake = FakeEngine(material, engine)
+    conn = open_tls_attach(client, fake.url, {"stream": 1}, {}, timeout=10)
+    result: dict[str, bytes] = {}
+    reader = threading.Thread(target=lambda: result.update(out=receive_all(conn)), daemon=True)
+    reader.start()
+    conn.sendall(up)
+    conn.close_write()
+    reader.join(60)
+    conn.close()
+    fake.thread.join(10)
+    assert not reader.is_alive()
+    assert fake.errors == []
+    assert hashlib.sha256(result["out"]).hexdigest() == hashlib.sha256(down).hexdigest()
+    assert hashlib.sha256(seen["stdin"]).hexdigest() == hashlib.sha256(up).hexdigest()
+
+
+def test_refused_upgrade(material, client):
+    fake = FakeEngine(material, lambda tls: None, status=b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+    with pytest.raises(UpgradeRefused, match=r"^unable to upgrade to tcp, received 400$"):
+        open_tls_attach(client, fake.url, {"stream": 1}, {}, timeout=10)
+
+
+def test_server_needs_the_client_certificate(material):
+    fake = FakeEngine(material, lambda tls: None)
+    with pytest.raises((ssl.SSLError, OSError)):  # TLS 1.3: the server's alert comes with the answer
+        open_tls_attach(Client(verify=str(material.ca), cert=None), fake.url, {}, {}, timeout=10)
+
+
+def test_unknown_server_certificate_is_refused(material, tmp_path):
+    other = make_tls_material(tmp_path, "other")
+    fake = FakeEngine(material, lambda tls: None)
+    with pytest.raises(ssl.SSLCertVerificationError):
+        open_tls_attach(Client(verify=str(other.ca), cert=(str(material.cert), str(material.key))), fake.url,
+                        {}, {}, timeout=10)
+    with contextlib.suppress(OSError):
+        fake.listener.close()

@@ -23,6 +23,7 @@ from cloudshell_docker.engine.tlsattach import TlsHijacked, UpgradeRefused, open
 from cloudshell_docker.errors import EngineError, ExitCode
 
 __all__ = [
+    "ChannelHijacked",
     "Created",
     "DaemonError",
     "Engine",
@@ -125,6 +126,39 @@ class Hijacked:
         if self.response is not None:
             with contextlib.suppress(Exception):
                 self.response.close()
+
+
+class ChannelHijacked:
+    """The attach stream of an ssh:// engine: docker-py's ssh channel (the ``ssh`` program's pipes, or
+    a paramiko channel) behind the same four calls. Not exercised by the tests here (no sshd)."""
+
+    def __init__(self, channel: Any, response: requests.Response) -> None:
+        self.channel = channel
+        self.response = response
+        process = getattr(channel, "proc", None)
+        self._pipes = (process.stdout, process.stdin) if process is not None else None
+
+    def recv_into(self, buffer: memoryview) -> int:
+        # read1: what is there (the read-ahead past the headers first), without waiting for more.
+        data = self._pipes[0].read1(len(buffer)) if self._pipes is not None else self.channel.recv(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def sendall(self, data: bytes | memoryview) -> None:
+        self.channel.sendall(bytes(data))
+
+    def close_write(self) -> None:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            if self._pipes is not None:
+                self._pipes[1].close()  # ssh passes the end of its stdin on to "docker system dial-stdio"
+            else:
+                self.channel.shutdown_write()
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.channel.close()
+        with contextlib.suppress(Exception):
+            self.response.close()
 
 
 def response_socket(response: requests.Response) -> Any:
@@ -247,7 +281,7 @@ class Engine:
         stdout: bool,
         stderr: bool,
         detach_keys: str | None,
-    ) -> Hijacked | TlsHijacked:
+    ) -> Hijacked | TlsHijacked | ChannelHijacked:
         """Attach (before start, so that no output is missed); the engine streams once started."""
         params: dict[str, Any] = {"stream": 1}
         for key, wanted in (("stdin", stdin), ("stdout", stdout), ("stderr", stderr)):
@@ -266,6 +300,8 @@ class Engine:
             response.close()
             # The docker CLI's hijack reports the status alone, and fails with 1.
             raise EngineError(f"unable to upgrade to tcp, received {status}", exit_code=ExitCode.ERROR)
+        if str(self.client.base_url).startswith("http+docker://ssh"):
+            return ChannelHijacked(self.client._get_raw_response_socket(response), response)
         sock = response_socket(response)
         with contextlib.suppress(OSError, AttributeError):
             sock.settimeout(None)  # the client's default timeout must not cut a quiet stream

@@ -170,3 +170,29 @@ def test_unknown_server_certificate_is_refused(material, tmp_path):
                         {}, {}, timeout=10)
     with contextlib.suppress(OSError):
         fake.listener.close()
+
+
+def test_ssh_channel_pipes(tmp_path):
+    # docker-py's ssh:// transport runs "ssh ... docker system dial-stdio" and talks through its pipes;
+    # cat stands in for that program: what goes in comes back, and closing its stdin ends it.
+    import subprocess
+    from types import SimpleNamespace
+
+    from cloudshell_docker.engine.api import ChannelHijacked
+
+    process = subprocess.Popen(["cat"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    channel = SimpleNamespace(proc=process, close=process.terminate)
+
+    def sendall(data: bytes) -> None:
+        process.stdin.write(data)
+        process.stdin.flush()
+
+    channel.sendall = sendall
+    conn = ChannelHijacked(channel, None)
+    data = random.Random(6).randbytes(1 << 20)
+    writer = threading.Thread(target=lambda: (conn.sendall(data), conn.close_write()))
+    writer.start()
+    assert receive_all(conn) == data  # and the end of stdin reached the other side: EOF came back
+    writer.join(10)
+    conn.close()
+    process.wait(10)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import errno
 import os
 import queue
+import stat
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -155,8 +156,39 @@ def _read_exactly(conn: Connection, view: memoryview, start: int, end: int, size
     return bytes(data)
 
 
+def _kernel_copy(conn: Connection, in_fd: int) -> bool | None:
+    """stdin to the engine's socket inside the kernel (sendfile from a file, splice from a pipe), no
+    copy through Python: True at the end, None when it cannot be done (nothing was sent then)."""
+    out_fd = conn.socket_fd() if hasattr(conn, "socket_fd") else None
+    if out_fd is None:
+        return None
+    try:
+        mode = os.fstat(in_fd).st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode):
+        move: Callable[[], int] = lambda: os.sendfile(out_fd, in_fd, None, BUFFER_SIZE)  # noqa: E731
+    elif stat.S_ISFIFO(mode) and hasattr(os, "splice"):
+        move = lambda: os.splice(in_fd, out_fd, BUFFER_SIZE)  # noqa: E731
+    else:
+        return None
+    first = True
+    while True:
+        try:
+            moved = move()
+        except OSError as err:
+            if first and err.errno in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EBADF):
+                return None  # not for this pair of descriptors: copy the ordinary way
+            return True  # the engine went away, or stdin failed: the docker CLI ends stdin quietly
+        if moved == 0:
+            return True
+        first = False
+
+
 def copy_stdin(conn: Connection, in_fd: int, escape: EscapeFilter | None) -> bool:
     """Copy stdin to the container until EOF (or a read error); True when the detach keys came."""
+    if escape is None and _kernel_copy(conn, in_fd) is not None:
+        return False
     buffer = memoryview(bytearray(BUFFER_SIZE if escape is None else 4096))
     while True:
         try:

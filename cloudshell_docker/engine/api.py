@@ -113,6 +113,14 @@ class Hijacked:
     def sendall(self, data: bytes | memoryview) -> None:
         self.sock.sendall(data)
 
+    def socket_fd(self) -> int | None:
+        """The descriptor to send on directly (sendfile, splice), when the socket is a plain one."""
+        if not isinstance(self.sock, socket.socket) or isinstance(self.sock, ssl.SSLSocket):
+            return None
+        if self.sock.gettimeout() is not None:
+            return None  # a timeout means a non-blocking descriptor underneath
+        return self.sock.fileno()
+
     def close_write(self) -> None:
         """Tell the engine that stdin has ended (half-close: output keeps flowing)."""
         with contextlib.suppress(OSError):

@@ -206,3 +206,38 @@ def test_stdin_detach_keys_stop_the_copy(pair):
     engine_side.settimeout(2)
     assert detached is True
     assert engine_side.recv(100) == b"ls\r"  # the keys themselves never reach the container
+
+
+@pytest.mark.parametrize("source", ["file", "file-at-offset", "pipe", "socket"])
+def test_stdin_from_files_pipes_and_sockets(pair, tmp_path, source):
+    # Files go by sendfile, pipes by splice, anything else through a buffer: the bytes are the same.
+    conn, engine_side = pair
+    data = random.Random(8).randbytes(3 << 20)
+    received = bytearray()
+    chunks = iter(lambda: engine_side.recv(65536), b"")
+    collector = threading.Thread(target=lambda: [received.extend(chunk) for chunk in chunks])
+    collector.start()
+    closers = []
+    if source.startswith("file"):
+        path = tmp_path / "stdin"
+        path.write_bytes(data)
+        in_fd = os.open(path, os.O_RDONLY)
+        if source == "file-at-offset":
+            os.lseek(in_fd, 1000, os.SEEK_SET)  # what a script's earlier read left: the rest is sent
+            data = data[1000:]
+        closers.append(in_fd)
+    elif source == "pipe":
+        in_fd, write_end = os.pipe()
+        threading.Thread(target=lambda: (os.write(write_end, data), os.close(write_end))).start()
+        closers.append(in_fd)
+    else:
+        reader, writer = socket.socketpair()
+        threading.Thread(target=lambda: (writer.sendall(data), writer.close())).start()
+        in_fd = reader.fileno()
+        closers.append(reader)
+    assert copy_stdin(conn, in_fd, None) is False
+    conn.close_write()
+    collector.join(timeout=20)
+    for item in closers:
+        item.close() if hasattr(item, "close") else os.close(item)
+    assert bytes(received) == data

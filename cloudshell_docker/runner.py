@@ -142,6 +142,8 @@ class _Run:
     def create_body(self) -> dict[str, Any]:
         """The create body, with the console size of the terminal on stdout as the docker CLI sends it."""
         config = dict(self.spec.config)
+        if not self.spec.send_console_size:
+            return config  # adapt_to_api's [0, 0] stands: the CLI sends no size then, terminal or not
         host_config = dict(config.get("HostConfig") or {})
         rows, cols = self.terminal.size()
         host_config["ConsoleSize"] = [rows, cols]

@@ -106,6 +106,22 @@ def test_console_size_is_sent_even_without_tty(both, names, busybox):
         assert json.loads(docker("inspect", name).stdout)[0]["HostConfig"]["ConsoleSize"] == [33, 99]
 
 
+def test_console_size_with_a_linux_platform_follows_the_api_version(both, names, busybox):
+    # The engine's own platform, so that the run works; the CLI sends [0, 0] for it below API 1.42.
+    server = docker("version", "--format", "{{.Server.Os}}/{{.Server.Arch}} {{.Server.APIVersion}}").stdout.split()
+    platform, version = server[0], tuple(int(part) for part in server[1].split("."))
+
+    def quiet(child: pexpect.spawn) -> None:
+        child.expect("done")
+
+    ended = session(both, names, ["--platform", platform, "--pull", "never", busybox, "echo", "done"], quiet,
+                    rows=33, cols=99)
+    for result, name in ended.values():
+        assert result.exit_status == 0
+        expected = [0, 0] if version < (1, 42) else [33, 99]
+        assert json.loads(docker("inspect", name).stdout)[0]["HostConfig"]["ConsoleSize"] == expected
+
+
 @pytest.mark.parametrize(("flags", "keys"), [([], b"\x10\x11"), (["--detach-keys", "ctrl-x,x"], b"\x18x")])
 def test_detach_keys_leave_it_running(both, names, busybox, flags, keys):
     def detach(child: pexpect.spawn) -> None:

@@ -3,8 +3,13 @@ the same parameters as the docker CLI's (attach and wait before start, the wait 
 
 from __future__ import annotations
 
+import fcntl
+import os
+import pty
 import re
+import struct
 import subprocess
+import termios
 
 import pexpect
 import pytest
@@ -84,3 +89,30 @@ def test_tty_run_resizes_after_start(both, names, busybox):
     assert ("POST", "/containers/ID/resize", (("h", "31"), ("w", "97"))) in calls["ours"]
     assert [path.rsplit("/", 1)[-1] for _, path, _ in calls["ours"]][:5] == \
         ["create", "attach", "wait", "start", "resize"]
+
+
+@pytest.mark.parametrize(("version", "platform"), [("1.41", "linux/amd64"), ("1.42", "linux/amd64"), ("1.41", None)])
+def test_console_size_rule_on_the_wire(both, names, busybox, version, platform):
+    """stdout on a terminal: the size goes in the create body, except with a linux --platform before API 1.42
+    (an engine of that version faked: it answers the ping and the create, then refuses the start)."""
+    sent = {}
+    for who in ("docker", "ours"):
+        options = ["--platform", platform] if platform else []
+        full = ["-d", "--name", names.new(who), *options, busybox, "true"]
+        with EngineRecorder(fake_api_version=version) as recorder:
+            command = ours_command(full, spec_for(full), real=both.real) if who == "ours" else \
+                ["docker", "run", *full]
+            env = clean_env({**(both.env if who == "ours" else {}), "DOCKER_HOST": recorder.docker_host})
+            controller, terminal = pty.openpty()
+            try:
+                fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 111, 0, 0))
+                subprocess.run(command, env=env, stdin=subprocess.DEVNULL, stdout=terminal, stderr=subprocess.PIPE,
+                               timeout=60, cwd=REPO)
+            finally:
+                os.close(terminal)
+                os.close(controller)
+            (create,) = recorder.creates()
+            assert create.api_version == version
+            sent[who] = create.json()["HostConfig"]["ConsoleSize"]
+    expected = [0, 0] if platform and version == "1.41" else [33, 111]
+    assert sent == {"docker": expected, "ours": expected}

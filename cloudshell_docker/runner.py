@@ -39,7 +39,7 @@ class RunHooks(Protocol):
     """Things to do around the container's life (the credential relay uses these)."""
 
     def created(self, container_id: str) -> None:
-        """After create, before attach and start."""
+        """After create, before attach and start; if it raises, the container is removed and the run fails (125)."""
         ...
 
     def finished(self, container_id: str, detached: bool) -> None:
@@ -99,8 +99,17 @@ class _Run:
             cidfile.close()
             raise
         try:
-            if self.hooks is not None:
-                self.hooks.created(container_id)
+            try:
+                if self.hooks is not None:
+                    self.hooks.created(container_id)
+            except BaseException as err:
+                # csdocker's own failure, not docker's: nothing of the run may stay behind. The ID was
+                # not written yet, so the --cidfile goes too, as the CLI's does for a run without a container.
+                cidfile.close()
+                self.discard(container_id)
+                if isinstance(err, CsDockerError):
+                    raise EngineError(err.message, exit_code=ExitCode.DOCKER) from None
+                raise
             try:
                 cidfile.write(container_id)
             except CsDockerError as err:
@@ -113,6 +122,12 @@ class _Run:
                 # Detached: csdocker returns while the container may still run (-d, detach keys,
                 # a broken stream, the forced exit after three INT/TERM).
                 self.hooks.finished(container_id, self.started and not self.exit_seen)
+
+    def discard(self, container_id: str) -> None:
+        """Remove a container the run gives up on before starting it, with its anonymous volumes."""
+        with contextlib.suppress(EngineError):
+            # The reason the run failed is what the user must read; a failed cleanup would hide it.
+            self.engine.remove(container_id, force=True, volumes=True)
 
     def create(self) -> str:
         spec = self.spec

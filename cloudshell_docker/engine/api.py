@@ -354,6 +354,11 @@ class Engine:
         with self._errors():
             self.client.start(container_id)
 
+    def remove(self, container_id: str, *, force: bool = False, volumes: bool = False) -> None:
+        """``docker rm`` (``-f``: even a running one; ``-v``: with its anonymous volumes)."""
+        with self._errors():
+            self.client.remove_container(container_id, v=volumes, force=force)
+
     def kill(self, container_id: str, signal: str) -> None:
         with self._errors():
             self.client.kill(container_id, signal=signal)

@@ -13,11 +13,13 @@ from collections.abc import Iterator
 import pytest
 
 from cloudshell_docker.engine.api import Engine
-from cloudshell_docker.errors import CsDockerError
+from cloudshell_docker.errors import CsDockerError, EngineError, ExitCode, UsageError
+from cloudshell_docker.runargs import TranslateContext, adapt_to_api, parse_run_args, translate
 from cloudshell_docker.runargs.spec import RunSpec
 from cloudshell_docker.runner import run
 from cloudshell_docker.terminal import Terminal
-from tests.support.engine import docker
+from tests.support.engine import REPO, containers_labelled, docker
+from tests.support.proc import clean_env
 from tests.support.run_spec import docker_client, spec_for
 
 pytestmark = pytest.mark.engine
@@ -84,6 +86,12 @@ def spec(args: list[str]) -> RunSpec:
     return RunSpec(**spec_for(args))
 
 
+def translated(args: list[str], engine_api: Engine) -> RunSpec:
+    """The RunSpec ``csdocker run ARGS`` gives the runner (without credentials): the real translator's."""
+    context = TranslateContext(environ=clean_env(), cwd=str(REPO))
+    return adapt_to_api(translate(parse_run_args(args), context), engine_api.api_version)
+
+
 def test_run_with_a_terminal_of_pipes(engine_api, names, busybox, files):
     io = Files(b"stdin bytes\0\xff")
     files.append(io)
@@ -141,3 +149,55 @@ def test_signal_handlers_are_given_back(engine_api, names, busybox, files):
     files.append(io)
     assert run(spec(["--rm", busybox, "true"]), engine_api, io.terminal) == 0
     assert {signum: signal.getsignal(signum) for signum in before} == before
+
+
+class FailingHooks(Recorder):
+    """RunHooks whose ``created`` fails (as the relay's network connect may), noting the anonymous volumes first."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__()
+        self.error = error
+        self.volumes: list[str] = []
+
+    def created(self, container_id: str) -> None:
+        super().created(container_id)
+        mounts = json.loads(docker("inspect", container_id).stdout)[0]["Mounts"]
+        self.volumes = [mount["Name"] for mount in mounts if mount["Type"] == "volume"]
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    ("error", "raised"),
+    [
+        # csdocker's own failure: 125 whatever the words (docker reads "no such file" as 127).
+        (EngineError("credential relay: cannot connect the container: no such file or directory"), CsDockerError),
+        (UsageError("csdt: a hook's own exit status is not the run's", exit_code=ExitCode.ERROR), CsDockerError),
+        (RuntimeError("a bug in a hook"), RuntimeError),
+    ],
+)
+def test_failing_created_hook_leaves_nothing(engine_api, busybox, files, case_label, tmp_path, error, raised):
+    io = Files()
+    files.append(io)
+    hooks = FailingHooks(error)
+    cidfile = tmp_path / "cid"
+    args = ["-l", case_label, "-v", "/csdt-anonymous", "--cidfile", str(cidfile), busybox, "true"]
+    with pytest.raises(raised) as failed:
+        run(translated(args, engine_api), engine_api, io.terminal, hooks)
+    if raised is CsDockerError:
+        assert failed.value.exit_code == 125
+        assert failed.value.message == str(error)
+    else:
+        assert failed.value is error
+    (_, container_id, state), finished = hooks.calls
+    assert state == "created"
+    assert finished == ("finished", container_id, False)
+    assert containers_labelled(case_label) == []
+    assert len(hooks.volumes) == 1
+    assert docker("volume", "inspect", hooks.volumes[0]).returncode == 1  # its anonymous volume went with it
+    # No ID went into the --cidfile: it is removed, as the CLI removes it when a run has no container,
+    # and the next run may use the same path.
+    assert not cidfile.exists()
+    assert io.read() == (b"", b"")
+    again = translated(["--rm", "-l", case_label, "--cidfile", str(cidfile), busybox, "true"], engine_api)
+    assert run(again, engine_api, io.terminal) == 0
+    assert len(cidfile.read_text()) == 64

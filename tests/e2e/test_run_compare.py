@@ -11,10 +11,9 @@ import re
 
 import pytest
 
-from tests.support.compare import Runner, csdocker_run_ready, error_text
+from tests.support.compare import Runner, error_text
 from tests.support.engine import containers_labelled, docker
 from tests.support.moto import free_port
-from tests.support.run_spec import spec_for
 
 pytestmark = pytest.mark.engine
 
@@ -23,16 +22,14 @@ ID_LINE = re.compile(rb"^[0-9a-f]{64}\n$")
 
 @pytest.fixture
 def both(busybox, endpoint) -> Runner:
-    real = csdocker_run_ready()
-    env = {"AWS_REGION": "eu-west-1", **endpoint.environ()} if real else {}
-    return Runner(env=env, real=real)
+    return Runner.with_endpoint(endpoint)
 
 
 def pair(both: Runner, names, args: list[str], *, named: bool = True, **kwargs) -> tuple:
     """Run ``docker run ARGS`` both ways (each with its own --name); (ours, theirs)."""
     ours_args = ["--name", names.new("ours"), *args] if named else list(args)
     theirs_args = ["--name", names.new("docker"), *args] if named else list(args)
-    ours = both.ours(ours_args, spec_for(ours_args), **kwargs)
+    ours = both.ours(ours_args, **kwargs)
     theirs = both.theirs(theirs_args, **kwargs)
     return ours, theirs
 
@@ -187,7 +184,7 @@ def test_rm_uses_the_engine_auto_remove(both, names, busybox):
 def test_cidfile(both, names, busybox, tmp_path):
     ours_args = ["--name", names.new("ours"), "--cidfile", str(tmp_path / "ours"), busybox, "true"]
     theirs_args = ["--name", names.new("docker"), "--cidfile", str(tmp_path / "theirs"), busybox, "true"]
-    ours, theirs = both.ours(ours_args, spec_for(ours_args)), both.theirs(theirs_args)
+    ours, theirs = both.ours(ours_args), both.theirs(theirs_args)
     same(ours, theirs)
     for name, path in ((names[-2], tmp_path / "ours"), (names[-1], tmp_path / "theirs")):
         assert path.read_text() == docker("inspect", "-f", "{{.Id}}", name).stdout.strip()
@@ -210,7 +207,7 @@ def test_cidfile_removed_when_create_fails(both, names, busybox, tmp_path):
     for who in ("ours", "theirs"):
         path = tmp_path / who
         args = ["--name", taken, "--cidfile", str(path), busybox, "true"]
-        results.append(both.ours(args, spec_for(args)) if who == "ours" else both.theirs(args))
+        results.append(both.ours(args) if who == "ours" else both.theirs(args))
         assert not path.exists()
     same(*results)
     assert results[0].returncode == 125
@@ -226,7 +223,7 @@ def test_name_conflict(both, names, busybox, case_label):
     taken = names.new("taken")
     docker("create", "--name", taken, busybox, "true", check=True)
     args = ["--name", taken, "-l", case_label, busybox, "true"]
-    ours, theirs = both.ours(args, spec_for(args)), both.theirs(args)
+    ours, theirs = both.ours(args), both.theirs(args)
     same(ours, theirs)
     assert ours.returncode == 125
     assert len(ours.stderr.splitlines()) == 1
@@ -294,8 +291,7 @@ def test_closed_stdout(both, names, busybox):
         os.close(read_end)  # nobody will ever read: the first write fails
         try:
             run = both.ours if who == "ours" else both.theirs
-            results.append(run(args, spec_for(args), stdout=write_end) if who == "ours" else
-                           run(args, stdout=write_end))
+            results.append(run(args, stdout=write_end))
         finally:
             os.close(write_end)
     ours, theirs = results

@@ -1,6 +1,7 @@
 """``runner.run`` called in-process on the real engine, with a Terminal made of pipes and files: the
 exit status, the bytes on each descriptor, and the hooks (created before start, finished on every way
-out, ``detached`` when csdocker returns while the container runs)."""
+out, ``detached`` when csdocker returns while the container runs, a failing ``created`` leaving nothing).
+Each RunSpec comes from the real parser and translator, adapted to the engine's API version."""
 
 from __future__ import annotations
 
@@ -13,14 +14,14 @@ from collections.abc import Iterator
 import pytest
 
 from cloudshell_docker.engine.api import Engine
+from cloudshell_docker.engine.connect import connect
 from cloudshell_docker.errors import CsDockerError, EngineError, ExitCode, UsageError
-from cloudshell_docker.runargs import TranslateContext, adapt_to_api, parse_run_args, translate
-from cloudshell_docker.runargs.spec import RunSpec
+from cloudshell_docker.globalopts import GlobalOptions
+from cloudshell_docker.runargs import RunSpec, TranslateContext, adapt_to_api, parse_run_args, translate
 from cloudshell_docker.runner import run
 from cloudshell_docker.terminal import Terminal
 from tests.support.engine import REPO, containers_labelled, docker
 from tests.support.proc import clean_env
-from tests.support.run_spec import docker_client, spec_for
 
 pytestmark = pytest.mark.engine
 
@@ -69,7 +70,7 @@ class Files:
 
 @pytest.fixture
 def engine_api(engine) -> Iterator[Engine]:
-    client = docker_client()
+    client = connect(GlobalOptions(), clean_env())  # the engine `csdocker run` would pick
     yield Engine(client)
     client.close()
 
@@ -82,10 +83,6 @@ def files() -> Iterator[list[Files]]:
         item.close()
 
 
-def spec(args: list[str]) -> RunSpec:
-    return RunSpec(**spec_for(args))
-
-
 def translated(args: list[str], engine_api: Engine) -> RunSpec:
     """The RunSpec ``csdocker run ARGS`` gives the runner (without credentials): the real translator's."""
     context = TranslateContext(environ=clean_env(), cwd=str(REPO))
@@ -96,8 +93,8 @@ def test_run_with_a_terminal_of_pipes(engine_api, names, busybox, files):
     io = Files(b"stdin bytes\0\xff")
     files.append(io)
     hooks = Recorder()
-    status = run(spec(["-i", "--name", names.new(), busybox, "sh", "-c", "cat; echo err >&2; exit 6"]),
-                 engine_api, io.terminal, hooks)
+    args = ["-i", "--name", names.new(), busybox, "sh", "-c", "cat; echo err >&2; exit 6"]
+    status = run(translated(args, engine_api), engine_api, io.terminal, hooks)
     assert status == 6
     assert io.read() == (b"stdin bytes\0\xff", b"err\n")
     (kind, container_id, state), finished = hooks.calls
@@ -109,7 +106,8 @@ def test_detached_run_is_finished_detached(engine_api, names, busybox, files):
     io = Files()
     files.append(io)
     hooks = Recorder()
-    assert run(spec(["-d", "--name", names.new(), busybox, "sleep", "20"]), engine_api, io.terminal, hooks) == 0
+    args = ["-d", "--name", names.new(), busybox, "sleep", "20"]
+    assert run(translated(args, engine_api), engine_api, io.terminal, hooks) == 0
     out, err = io.read()
     container_id = out.decode().strip()
     assert hooks.calls[-1] == ("finished", container_id, True)
@@ -121,7 +119,8 @@ def test_start_failure_is_finished_too(engine_api, names, busybox, files):
     files.append(io)
     hooks = Recorder()
     with pytest.raises(CsDockerError) as failed:
-        run(spec(["--rm", "--name", names.new(), busybox, "nosuchcmd"]), engine_api, io.terminal, hooks)
+        run(translated(["--rm", "--name", names.new(), busybox, "nosuchcmd"], engine_api), engine_api, io.terminal,
+            hooks)
     assert failed.value.exit_code == 127
     assert "executable file not found" in failed.value.message
     assert [call[0] for call in hooks.calls] == ["created", "finished"]
@@ -135,7 +134,7 @@ def test_no_hooks_when_nothing_was_created(engine_api, names, busybox, files):
     taken = names.new()
     docker("create", "--name", taken, busybox, "true", check=True)
     with pytest.raises(CsDockerError) as failed:
-        run(spec(["--name", taken, busybox, "true"]), engine_api, io.terminal, hooks)
+        run(translated(["--name", taken, busybox, "true"], engine_api), engine_api, io.terminal, hooks)
     assert failed.value.exit_code == 125
     assert failed.value.message.startswith("Error response from daemon: Conflict.")
     assert hooks.calls == []
@@ -147,7 +146,7 @@ def test_signal_handlers_are_given_back(engine_api, names, busybox, files):
     before = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGWINCH)}
     io = Files()
     files.append(io)
-    assert run(spec(["--rm", busybox, "true"]), engine_api, io.terminal) == 0
+    assert run(translated(["--rm", busybox, "true"], engine_api), engine_api, io.terminal) == 0
     assert {signum: signal.getsignal(signum) for signum in before} == before
 
 

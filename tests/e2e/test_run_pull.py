@@ -11,9 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.compare import Runner, csdocker_run_ready
+from tests.support.compare import Runner
 from tests.support.registry import LocalRegistry
-from tests.support.run_spec import spec_for
 
 pytestmark = pytest.mark.engine
 
@@ -26,9 +25,7 @@ def registry(busybox) -> Iterator[LocalRegistry]:
 
 @pytest.fixture
 def both(busybox, endpoint) -> Runner:
-    real = csdocker_run_ready()
-    env = {"AWS_REGION": "eu-west-1", **endpoint.environ()} if real else {}
-    return Runner(env=env, real=real)
+    return Runner.with_endpoint(endpoint)
 
 
 @pytest.fixture
@@ -52,7 +49,7 @@ def run_both(both: Runner, names, registry: LocalRegistry, images: list[str], fl
         image = own_image(registry, images, who, tag)
         ref = image.rsplit(":", 1)[0] + "@" + digest_of(registry) if by_digest else image
         args = ["--name", names.new(who), *flags, ref, *command]
-        done = both.ours(args, spec_for(args)) if who == "ours" else both.theirs(args)
+        done = both.ours(args) if who == "ours" else both.theirs(args)
         results[who] = (done, ref)
     return results
 
@@ -109,10 +106,10 @@ def test_pull_always_pulls_a_present_image(both, names, registry, images):
     for who in ("docker", "ours"):
         image = own_image(registry, images, who)
         first = ["--name", names.new(who), "--rm", image, "true"]
-        assert (both.ours(first, spec_for(first)) if who == "ours" else both.theirs(first)).returncode == 0
+        assert (both.ours(first) if who == "ours" else both.theirs(first)).returncode == 0
         before = len(registry.requests)
         again = ["--name", names.new(who), "--rm", "--pull", "always", image, "true"]
-        done = both.ours(again, spec_for(again)) if who == "ours" else both.theirs(again)
+        done = both.ours(again) if who == "ours" else both.theirs(again)
         assert done.returncode == 0
         assert any("/manifests/" in r for r in registry.requests[before:])
         assert normal(done.stderr, image).splitlines() == [
@@ -129,6 +126,6 @@ def test_present_image_is_not_pulled(both, names, registry, images, pull):
     assert both.theirs(first).returncode == 0
     before = len(registry.requests)
     args = ["--name", names.new("ours"), "--rm", "--pull", pull, image, "echo", "local"]
-    done = both.ours(args, spec_for(args))
+    done = both.ours(args)
     assert (done.returncode, done.stdout, done.stderr) == (0, b"local\n", b"")
     assert registry.requests[before:] == []

@@ -16,11 +16,10 @@ from collections.abc import Callable
 import pexpect
 import pytest
 
-from tests.support.compare import Runner, csdocker_run_ready, ours_command
+from tests.support.compare import Runner, ours_command
 from tests.support.engine import docker
 from tests.support.proc import clean_env
 from tests.support.ptyrun import Ended, container_state, finish, spawn_run, wait_until
-from tests.support.run_spec import spec_for
 
 pytestmark = pytest.mark.engine
 
@@ -31,9 +30,7 @@ TRAPS = ("trap 'echo got INT; exit 5' INT; trap 'echo got TERM; exit 7' TERM; tr
 
 @pytest.fixture
 def both(busybox, endpoint) -> Runner:
-    real = csdocker_run_ready()
-    env = {"AWS_REGION": "eu-west-1", **endpoint.environ()} if real else {}
-    return Runner(env=env, real=real)
+    return Runner.with_endpoint(endpoint)
 
 
 Script = Callable[[pexpect.spawn], None]
@@ -46,7 +43,7 @@ def session(both: Runner, names, args: list[str], script: Script, *, rows: int =
     for who in ("docker", "ours"):
         name = names.new(who)
         full = ["--name", name, *args]
-        child = spawn_run(both, full, spec_for(full), ours=who == "ours", rows=rows, cols=cols)
+        child = spawn_run(both, full, ours=who == "ours", rows=rows, cols=cols)
         try:
             script(child)
             ended[who] = (finish(child), name)
@@ -241,7 +238,7 @@ def test_killed_client_leaves_removal_to_the_engine(both, names, busybox):
     for who in ("docker", "ours"):
         name = names.new(who)
         args = ["--name", name, "--rm", busybox, "sh", "-c", "echo ready; sleep 3"]
-        command = ours_command(args, spec_for(args), real=both.real) if who == "ours" else ["docker", "run", *args]
+        command = ours_command(args) if who == "ours" else ["docker", "run", *args]
         client = subprocess.Popen(command, env=clean_env(both.env if who == "ours" else None),
                                   stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, cwd=os.getcwd())
         try:

@@ -14,10 +14,9 @@ import termios
 import pexpect
 import pytest
 
-from tests.support.compare import REPO, Runner, csdocker_run_ready, ours_command
+from tests.support.compare import REPO, Runner, ours_command
 from tests.support.proc import clean_env
 from tests.support.recorder import EngineRecorder, RecordedRequest
-from tests.support.run_spec import spec_for
 
 pytestmark = pytest.mark.engine
 
@@ -28,9 +27,7 @@ _ID = re.compile(r"/containers/[0-9a-f]{64}/")
 
 @pytest.fixture
 def both(busybox, endpoint) -> Runner:
-    real = csdocker_run_ready()
-    env = {"AWS_REGION": "eu-west-1", **endpoint.environ()} if real else {}
-    return Runner(env=env, real=real)
+    return Runner.with_endpoint(endpoint)
 
 
 def conversation(requests: list[RecordedRequest]) -> list[tuple[str, str, tuple[tuple[str, str], ...]]]:
@@ -46,7 +43,7 @@ def conversation(requests: list[RecordedRequest]) -> list[tuple[str, str, tuple[
 def recorded(both: Runner, names, args: list[str], *, who: str, stdin: bytes = b"") -> list:
     full = ["--name", names.new(who), *args]
     with EngineRecorder() as recorder:
-        command = ours_command(full, spec_for(full), real=both.real) if who == "ours" else ["docker", "run", *full]
+        command = ours_command(full) if who == "ours" else ["docker", "run", *full]
         env = clean_env({**(both.env if who == "ours" else {}), "DOCKER_HOST": recorder.docker_host})
         done = subprocess.run(command, env=env, input=stdin, capture_output=True, timeout=120, cwd=REPO)
         assert done.returncode in (0, 3), done.stderr
@@ -77,8 +74,7 @@ def test_tty_run_resizes_after_start(both, names, busybox):
     for who in ("docker", "ours"):
         full = ["--name", names.new(who), "-it", busybox, "sh", "-c", "sleep 1; stty size"]
         with EngineRecorder() as recorder:
-            command = ours_command(full, spec_for(full), real=both.real) if who == "ours" else \
-                ["docker", "run", *full]
+            command = ours_command(full) if who == "ours" else ["docker", "run", *full]
             env = clean_env({**(both.env if who == "ours" else {}), "DOCKER_HOST": recorder.docker_host})
             child = pexpect.spawn(command[0], command[1:], env=env, cwd=REPO, dimensions=(31, 97), timeout=30)
             child.expect(r"31 97\r\n")
@@ -100,8 +96,7 @@ def test_console_size_rule_on_the_wire(both, names, busybox, version, platform):
         options = ["--platform", platform] if platform else []
         full = ["-d", "--name", names.new(who), *options, busybox, "true"]
         with EngineRecorder(fake_api_version=version) as recorder:
-            command = ours_command(full, spec_for(full), real=both.real) if who == "ours" else \
-                ["docker", "run", *full]
+            command = ours_command(full) if who == "ours" else ["docker", "run", *full]
             env = clean_env({**(both.env if who == "ours" else {}), "DOCKER_HOST": recorder.docker_host})
             controller, terminal = pty.openpty()
             try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import termios
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,10 +17,11 @@ from tests.support.proc import clean_env
 __all__ = ["Ended", "container_state", "finish", "local_modes", "spawn_run", "wait_until"]
 
 
-def spawn_run(both: Runner, docker_args: Sequence[str], spec: Mapping[str, Any], *, ours: bool,
-              rows: int = 24, cols: int = 80, timeout: float = 20) -> pexpect.spawn:
+def spawn_run(both: Runner, docker_args: Sequence[str], *, ours: bool, rows: int = 24, cols: int = 80,
+              timeout: float = 20) -> pexpect.spawn:
+    """``csdocker run ARGS`` (``ours``) or ``docker run ARGS`` on a pseudo-terminal of ``rows`` x ``cols``."""
     if ours:
-        command, env = ours_command(docker_args, spec, real=both.real), clean_env(both.env)
+        command, env = ours_command(docker_args), clean_env(both.env)
     else:
         command, env = ["docker", "run", *docker_args], clean_env()
     return pexpect.spawn(command[0], command[1:], env=env, cwd=REPO, dimensions=(rows, cols), timeout=timeout)

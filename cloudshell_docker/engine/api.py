@@ -28,6 +28,7 @@ __all__ = [
     "DaemonError",
     "Engine",
     "Hijacked",
+    "NoAnswer",
     "PendingWait",
     "WaitOutcome",
     "daemon_host",
@@ -42,6 +43,18 @@ class DaemonError(EngineError):
     def __init__(self, message: str, status_code: int | None, *, exit_code: ExitCode | None = None) -> None:
         super().__init__(message, exit_code=exit_code)
         self.status_code = status_code
+
+
+class NoAnswer(EngineError):
+    """The engine gave no answer (unreachable, timed out, a reply that is not one).
+
+    ``cause`` names the failure's kind (``ConnectionError``, ``ReadTimeout``, ...) for callers
+    that word it themselves, such as the credential relay.
+    """
+
+    def __init__(self, message: str, cause: str, *, exit_code: ExitCode | None = None) -> None:
+        super().__init__(message, exit_code=exit_code)
+        self.cause = cause
 
 
 @dataclass(frozen=True)
@@ -253,13 +266,114 @@ class Engine:
             yield
         except docker.errors.APIError as err:
             raise DaemonError(daemon_message(err), err.status_code, exit_code=exit_code) from None
-        except requests.exceptions.ConnectionError:
-            raise EngineError(
+        except requests.exceptions.ConnectionError as err:
+            raise NoAnswer(
                 f"Cannot connect to the Docker daemon at {self._host}. Is the docker daemon running?",
+                type(err).__name__,
                 exit_code=exit_code,
             ) from None
         except (requests.RequestException, docker.errors.DockerException) as err:
-            raise EngineError(str(err), exit_code=exit_code) from None
+            raise NoAnswer(str(err), type(err).__name__, exit_code=exit_code) from None
+
+    @contextlib.contextmanager
+    def _only_engine_errors(self) -> Iterator[None]:
+        """``_errors``, and whatever else breaks on the way a NoAnswer too: for callers that must carry on
+        without the engine (the relay's follower outlives csdocker) and so catch EngineError alone."""
+        try:
+            with self._errors():
+                yield
+        except EngineError:
+            raise
+        except Exception as err:
+            why = type(err).__name__
+            raise NoAnswer(f"no usable answer from the Docker daemon at {self._host} ({why})", why) from None
+
+    @property
+    def host(self) -> str:
+        """The engine's address as the docker CLI spells it (``unix:///var/run/docker.sock``)."""
+        return self._host
+
+    @property
+    def is_local(self) -> bool:
+        """Whether the engine runs on this machine: a unix socket, a named pipe, or a loopback tcp address."""
+        adapter = type(getattr(self.client, "_custom_adapter", None)).__name__
+        if adapter in ("UnixHTTPAdapter", "NpipeHTTPAdapter"):
+            return True
+        if adapter != "NoneType":
+            return False  # ssh://: the engine is wherever the ssh host is
+        import ipaddress
+        from urllib.parse import urlsplit
+
+        hostname = urlsplit(str(self.client.base_url)).hostname or ""
+        if hostname == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(hostname).is_loopback
+        except ValueError:
+            return False
+
+    def close(self) -> None:
+        """Let go of the connections to the engine (a forked process must not share its parent's);
+        the next call opens new ones. Never fails: there is nothing to do about a close that does."""
+        with contextlib.suppress(Exception):
+            self.client.close()
+
+    def inspect_container(self, container_id: str) -> Mapping[str, Any] | None:
+        """``docker container inspect``; None when the engine has no such container (404)."""
+        try:
+            with self._only_engine_errors():
+                info: Mapping[str, Any] = self.client.inspect_container(container_id)
+                return info
+        except DaemonError as err:
+            if err.status_code == 404:
+                return None
+            raise
+
+    def inspect_network(self, name: str) -> Mapping[str, Any] | None:
+        """``docker network inspect``; None when the engine has no such network (404)."""
+        try:
+            with self._only_engine_errors():
+                info: Mapping[str, Any] = self.client.inspect_network(name)
+                return info
+        except DaemonError as err:
+            if err.status_code == 404:
+                return None
+            raise
+
+    def networks(self) -> list[Mapping[str, Any]]:
+        """``docker network ls``, each network as the engine describes it."""
+        with self._only_engine_errors():
+            listed: list[Mapping[str, Any]] = self.client.networks()
+            return listed
+
+    def create_network(
+        self,
+        name: str,
+        *,
+        driver: str = "bridge",
+        internal: bool = False,
+        ipam: Mapping[str, Any] | None = None,
+        options: Mapping[str, str] | None = None,
+        labels: Mapping[str, str] | None = None,
+        check_duplicate: bool | None = None,
+    ) -> str:
+        """``docker network create``; the new network's ID. A name or subnet that is taken is a DaemonError."""
+        with self._only_engine_errors():
+            answer = self.client.create_network(
+                name,
+                driver=driver,
+                internal=internal,
+                check_duplicate=check_duplicate,
+                ipam=plain(ipam) if ipam is not None else None,
+                options=dict(options) if options is not None else None,
+                labels=dict(labels) if labels is not None else None,
+            )
+            return str(answer["Id"])
+
+    def connect_network(self, container_id: str, network_id: str) -> None:
+        """``docker network connect`` (a created container: it is on the network once started)."""
+        with self._only_engine_errors():
+            self.client.connect_container_to_network(container_id, network_id)
 
     def create(self, config: Mapping[str, Any], *, name: str | None = None, platform: str | None = None) -> Created:
         with self._errors():

@@ -18,8 +18,8 @@ import os
 import select
 import signal
 import time
-from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Literal
 
 from cloudshell_docker.engine.api import Engine
 from cloudshell_docker.errors import EngineError
@@ -37,14 +37,12 @@ State = Literal["running", "stopped", "gone", "unknown"]
 
 def container_state(engine: Engine, container_id: str) -> State:
     """running (or restarting: it will need credentials again), stopped, gone, or unknown."""
-    import docker.errors
-
     try:
-        info: Mapping[str, Any] = engine.client.inspect_container(container_id)
-    except docker.errors.NotFound:
-        return "gone"
-    except Exception:
+        info = engine.inspect_container(container_id)
+    except EngineError:
         return "unknown"
+    if info is None:
+        return "gone"
     state = info.get("State") or {}
     return "running" if state.get("Running") or state.get("Restarting") else "stopped"
 
@@ -97,8 +95,7 @@ def _follower(server: RelayServer, keeper: CredentialKeeper, engine: Engine, con
     keeper.after_fork()
     server.after_fork()
     # Connections to the engine are shared with the parent: drop this copy, open new ones.
-    with contextlib.suppress(Exception):
-        engine.client.close()
+    engine.close()
     keeper.start()
     server.serve()
     os.write(ready_fd, f"{os.getpid()}\n".encode())

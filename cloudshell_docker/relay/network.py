@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cloudshell_docker.engine.api import Engine, daemon_host, daemon_message
+from cloudshell_docker.engine.api import DaemonError, Engine, NoAnswer
 from cloudshell_docker.errors import EngineError, UsageError
 from cloudshell_docker.runargs.spec import RunSpec
 
@@ -93,22 +93,10 @@ def placement_for(spec: RunSpec, network: ManagedNetwork = MANAGED_NETWORK) -> P
 
 def check_local_engine(engine: Engine) -> None:
     """EngineError unless the engine runs on this machine: the container must reach this process."""
-    client = engine.client
-    adapter = type(getattr(client, "_custom_adapter", None)).__name__
-    if adapter in ("UnixHTTPAdapter", "NpipeHTTPAdapter"):
+    if engine.is_local:
         return
-    if adapter == "NoneType":
-        from urllib.parse import urlsplit
-
-        hostname = urlsplit(str(client.base_url)).hostname or ""
-        try:
-            if hostname == "localhost" or ipaddress.ip_address(hostname).is_loopback:
-                return
-        except ValueError:
-            pass
     raise EngineError(
-        f"--inject relay needs the Docker engine on this machine, and {daemon_host(client)} is not "
-        "(use --inject env)"
+        f"--inject relay needs the Docker engine on this machine, and {engine.host} is not (use --inject env)"
     )
 
 
@@ -119,23 +107,13 @@ def _is_ours(info: Mapping[str, Any], network: ManagedNetwork) -> bool:
     return labels.get(OWNER_LABEL) == OWNER_VALUE and network.gateway in gateways
 
 
-def _api_error() -> type[Exception]:
-    import docker.errors
-
-    return docker.errors.APIError
-
-
 def _inspect(engine: Engine, network: ManagedNetwork) -> Mapping[str, Any] | None:
-    api_error = _api_error()
     try:
-        info = engine.client.inspect_network(network.name)
-    except api_error as err:
-        if getattr(err, "status_code", None) == 404:
-            return None
-        raise EngineError(daemon_message(err)) from None  # type: ignore[arg-type]
-    except Exception as err:
-        why = type(err).__name__
-        raise EngineError(f"credential relay: cannot ask the engine about its networks ({why})") from None
+        info = engine.inspect_network(network.name)  # a refusal other than 404 is the daemon's own words
+    except NoAnswer as err:
+        raise EngineError(f"credential relay: cannot ask the engine about its networks ({err.cause})") from None
+    if info is None:
+        return None
     if not _is_ours(info, network):
         raise EngineError(
             f"a Docker network named {network.name} exists that csdocker did not create for its relay "
@@ -148,8 +126,8 @@ def _holder_of_subnet(engine: Engine, network: ManagedNetwork) -> str | None:
     """The name of the network that already uses ``network``'s subnet, for the error message."""
     wanted = ipaddress.ip_network(network.subnet)
     try:
-        listed = engine.client.networks()
-    except Exception:
+        listed = engine.networks()
+    except EngineError:
         return None
     for info in listed:
         for config in (info.get("IPAM") or {}).get("Config") or []:
@@ -169,8 +147,7 @@ def _foreign_holder(engine: Engine, network: ManagedNetwork) -> str | None:
 def ensure_network(engine: Engine, network: ManagedNetwork = MANAGED_NETWORK,
                    *, sleep: Callable[[float], None] = time.sleep) -> str:
     """The ID of the managed network, created if missing. Safe when several runs do it at once."""
-    api_error = _api_error()
-    lost_race: Exception | None = None
+    lost_race: DaemonError | None = None
     pause = 0.05
     deadline = time.monotonic() + RACE_PATIENCE_SECONDS
     while True:
@@ -178,7 +155,7 @@ def ensure_network(engine: Engine, network: ManagedNetwork = MANAGED_NETWORK,
         if info is not None:
             return str(info["Id"])
         try:
-            created = engine.client.create_network(
+            return engine.create_network(
                 network.name,
                 driver="bridge",
                 internal=True,
@@ -187,12 +164,10 @@ def ensure_network(engine: Engine, network: ManagedNetwork = MANAGED_NETWORK,
                 options={"com.docker.network.bridge.enable_icc": "false"},
                 labels={OWNER_LABEL: OWNER_VALUE},
             )
-            return str(created["Id"])
-        except api_error as err:
+        except DaemonError as err:
             lost_race = err
-        except Exception as err:
-            why = type(err).__name__
-            raise EngineError(f"credential relay: cannot create network {network.name} ({why})") from None
+        except NoAnswer as err:
+            raise EngineError(f"credential relay: cannot create network {network.name} ({err.cause})") from None
         # The name or the subnet is taken. By another run that is still creating the network
         # (the engine holds both before the network can be looked up): look again shortly.
         # By a network of another name: that will not change.
@@ -203,18 +178,14 @@ def ensure_network(engine: Engine, network: ManagedNetwork = MANAGED_NETWORK,
                 f"{network.name} network needs (for {network.gateway}): remove it, or use --inject env"
             )
         if time.monotonic() > deadline:
-            raise EngineError(daemon_message(lost_race))  # type: ignore[arg-type]
+            raise lost_race from None
         sleep(pause)
         pause = min(pause * 2, 1.0)
 
 
 def connect_container(engine: Engine, container_id: str, network_id: str) -> None:
     """Connect the created (not yet started) container to the managed network."""
-    api_error = _api_error()
     try:
-        engine.client.connect_container_to_network(container_id, network_id)
-    except api_error as err:
-        raise EngineError(daemon_message(err)) from None  # type: ignore[arg-type]
-    except Exception as err:
-        raise EngineError(f"credential relay: cannot connect the container to its network ({type(err).__name__})") \
-            from None
+        engine.connect_network(container_id, network_id)  # a refusal is the daemon's own words
+    except NoAnswer as err:
+        raise EngineError(f"credential relay: cannot connect the container to its network ({err.cause})") from None

@@ -1,0 +1,175 @@
+"""The package's layers, read from its source with ``ast`` (nothing is imported, so nothing can hide).
+
+* only ``engine/`` and ``runner.py`` talk to the Docker SDK (``docker``); the runner's helper modules
+  (streams, signals, detach keys, pull, cidfile, run status, image references, terminal) go through
+  ``engine.api`` like everyone else;
+* only ``cli/`` imports Typer;
+* boto3 and botocore belong to the credential sources (``credentials/``, ``whoami.py``, ``region.py``),
+  and even there they are imported lazily, inside the function that needs them: start-up time is a feature.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import cloudshell_docker
+
+PACKAGE = Path(cloudshell_docker.__file__).resolve().parent
+
+DOCKER_ALLOWED = ("engine/", "runner.py")
+TYPER_ALLOWED = ("cli/",)
+BOTO_ALLOWED = ("credentials/", "whoami.py", "region.py")
+
+
+@dataclass(frozen=True)
+class Import:
+    module: str  # the top-level package: "docker" for ``from docker.errors import APIError``
+    line: int
+    module_level: bool  # runs when the module is imported (not in a function, not under TYPE_CHECKING)
+
+    def where(self, path: str) -> str:
+        return f"{path}:{self.line}"
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _dynamic_import(node: ast.Call) -> str | None:
+    """``importlib.import_module("x")`` / ``__import__("x")`` with a literal name."""
+    func = node.func
+    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+    if name not in ("import_module", "__import__") or not node.args:
+        return None
+    first = node.args[0]
+    return first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
+
+
+def imports_of(source: str) -> list[Import]:
+    """Every absolute import in ``source``, and whether it runs at import time."""
+    found: list[Import] = []
+
+    def visit(node: ast.AST, module_level: bool) -> None:
+        if isinstance(node, ast.Import):
+            found.extend(Import(alias.name.split(".")[0], node.lineno, module_level) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append(Import(node.module.split(".")[0], node.lineno, module_level))
+        elif isinstance(node, ast.Call) and (name := _dynamic_import(node)):
+            found.append(Import(name.split(".")[0], node.lineno, module_level))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            module_level = False
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            for child in node.body:
+                visit(child, False)
+            for child in node.orelse:
+                visit(child, module_level)
+            return
+        for child in ast.iter_child_nodes(node):
+            visit(child, module_level)
+
+    visit(ast.parse(source), True)
+    return found
+
+
+def package_imports() -> dict[str, list[Import]]:
+    """Each module's path relative to the package ("relay/network.py") and its imports."""
+    return {
+        path.relative_to(PACKAGE).as_posix(): imports_of(path.read_text(encoding="utf-8"))
+        for path in sorted(PACKAGE.rglob("*.py"))
+    }
+
+
+def _allowed(path: str, prefixes: tuple[str, ...]) -> bool:
+    return any(path.startswith(prefix) if prefix.endswith("/") else path == prefix for prefix in prefixes)
+
+
+def offenders(modules: set[str], allowed: tuple[str, ...], *, module_level_only: bool = False) -> list[str]:
+    return [
+        found.where(path)
+        for path, imports in package_imports().items()
+        if not _allowed(path, allowed)
+        for found in imports
+        if found.module in modules and (found.module_level or not module_level_only)
+    ]
+
+
+def test_only_the_engine_and_the_runner_import_the_docker_sdk():
+    assert offenders({"docker"}, DOCKER_ALLOWED) == []
+
+
+def engine_client_uses(source: str) -> list[int]:
+    """Lines that reach past the Engine facade to its docker.APIClient (``engine.client``, ``self.engine.client``)."""
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Attribute) and node.attr == "client"
+        and ((isinstance(node.value, ast.Name) and node.value.id == "engine")
+             or (isinstance(node.value, ast.Attribute) and node.value.attr == "engine"))
+    ]
+
+
+def test_nobody_else_reaches_through_the_engine_facade_to_the_docker_client():
+    reached = [
+        f"{path.relative_to(PACKAGE).as_posix()}:{line}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if not _allowed(path.relative_to(PACKAGE).as_posix(), DOCKER_ALLOWED)
+        for line in engine_client_uses(path.read_text(encoding="utf-8"))
+    ]
+    assert reached == []
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("engine.client.close()", [1]),
+    ("x = self.engine.client", [1]),
+    ("session.client('sts')\nengine.api_version\nengine_client = 1", []),
+])
+def test_engine_client_uses_finds_the_reach_through(source, expected):
+    assert engine_client_uses(source) == expected
+
+
+def test_only_the_cli_imports_typer():
+    assert offenders({"typer"}, TYPER_ALLOWED) == []
+
+
+def test_only_the_credential_sources_import_boto3_or_botocore():
+    assert offenders({"boto3", "botocore"}, BOTO_ALLOWED) == []
+
+
+def test_boto3_and_botocore_are_never_imported_when_a_module_is():
+    assert offenders({"boto3", "botocore"}, (), module_level_only=True) == []
+
+
+def test_the_scan_sees_the_imports_that_are_there():
+    # Without this a scan that found nothing would pass every rule above.
+    scanned = package_imports()
+    assert any(found.module == "docker" and found.module_level for found in scanned["engine/api.py"])
+    assert any(found.module == "typer" and found.module_level for found in scanned["cli/app.py"])
+    assert any(found.module == "boto3" and not found.module_level for found in scanned["credentials/sts.py"])
+    assert {"relay/network.py", "relay/follower.py", "runner.py", "streams.py"} <= set(scanned)
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("import docker", [Import("docker", 1, True)]),
+    ("import docker.errors as e", [Import("docker", 1, True)]),
+    ("from docker.errors import APIError", [Import("docker", 1, True)]),
+    ("def f():\n    import docker.errors", [Import("docker", 2, False)]),
+    ("class C:\n    def m(self):\n        from boto3 import Session", [Import("boto3", 3, False)]),
+    ("class C:\n    import typer", [Import("typer", 2, True)]),
+    ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import boto3",
+     [Import("typing", 1, True), Import("boto3", 3, False)]),
+    ("import typing\nif typing.TYPE_CHECKING:\n    pass\nelse:\n    import boto3",
+     [Import("typing", 1, True), Import("boto3", 5, True)]),
+    ("try:\n    import botocore\nexcept ImportError:\n    pass", [Import("botocore", 2, True)]),
+    ("import importlib\nm = importlib.import_module('docker.errors')",
+     [Import("importlib", 1, True), Import("docker", 2, True)]),
+    ("f = lambda: __import__('typer')", [Import("typer", 1, False)]),
+    ("from . import docker\nfrom .docker import x", []),  # relative: a module of the package, not the SDK
+])
+def test_imports_of_reads_every_form(source, expected):
+    assert imports_of(source) == expected

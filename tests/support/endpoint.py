@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.support.serving import Serving
+
 __all__ = ["MODES", "CredentialsEndpoint", "IssuedCredentials"]
 
 # ok: serve credentials. The others are the failure modes the tests exercise
@@ -38,7 +40,7 @@ class IssuedCredentials:
 
 
 @dataclass
-class CredentialsEndpoint:
+class CredentialsEndpoint(Serving):
     """Start with ``start()`` (or as a context manager); ``url`` is the FULL_URI to use."""
 
     token: str = field(default_factory=lambda: "tok-" + secrets.token_hex(16))
@@ -54,7 +56,6 @@ class CredentialsEndpoint:
     fail_first: int = 0  # the first N requests get a 500, whatever the mode (a flaky endpoint)
     overrides: dict[str, object] = field(default_factory=dict)  # merged into the body; None removes a key
     _server: ThreadingHTTPServer | None = None
-    _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -174,22 +175,5 @@ class CredentialsEndpoint:
                 address_family = socket.AF_INET6
 
             server_cls = V6Server
-        self._server = server_cls((family_host, self.port), Handler)
-        self._server.daemon_threads = True
-        # A short poll interval: stop() waits for the serving loop to notice, 0.5 s by default.
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
-        self._thread.start()
+        self._serve(server_cls((family_host, self.port), Handler))
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> CredentialsEndpoint:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -17,7 +17,6 @@ import hashlib
 import hmac
 import secrets
 import socketserver
-import threading
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from tests.support.endpoint import CredentialsEndpoint
+from tests.support.serving import Serving
 
 __all__ = ["ACCOUNT", "Call", "FakeSts", "Known", "key_of_user_id"]
 
@@ -74,7 +74,7 @@ def _quote(text: str) -> str:
 
 
 @dataclass
-class FakeSts:
+class FakeSts(Serving):
     endpoint: CredentialsEndpoint | None = None
     host: str = "127.0.0.1"
     port: int = 0
@@ -201,18 +201,5 @@ class FakeSts:
                 with contextlib.suppress(OSError):
                     self.wfile.write(data)
 
-        self._server = _Server((self.host, self.port), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._serve(_Server((self.host, self.port), Handler))
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeSts:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -19,9 +19,10 @@ import json
 import re
 import subprocess
 import tarfile
-import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.support.serving import Serving
 
 __all__ = ["LocalRegistry"]
 
@@ -35,7 +36,7 @@ def _digest(data: bytes) -> str:
 
 
 @dataclass
-class LocalRegistry:
+class LocalRegistry(Serving):
     source: str
     blobs: dict[str, bytes] = field(default_factory=dict)
     manifest: bytes = b""
@@ -112,19 +113,5 @@ class LocalRegistry:
                     with contextlib.suppress(OSError):
                         self.wfile.write(body)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._serve(ThreadingHTTPServer(("127.0.0.1", 0), Handler))
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> LocalRegistry:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

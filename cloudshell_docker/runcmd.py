@@ -10,8 +10,9 @@ import sys
 from collections.abc import Sequence
 
 from cloudshell_docker.credentials import credential_env, select_source
+from cloudshell_docker.engine.endpoint import Endpoint, resolve_endpoint
 from cloudshell_docker.errors import CsDockerError
-from cloudshell_docker.globalopts import GlobalOptions
+from cloudshell_docker.globalopts import GlobalOptions, check_log_level
 from cloudshell_docker.options import run_own_options
 from cloudshell_docker.redact import register_secret
 from cloudshell_docker.region import resolve_region
@@ -24,14 +25,14 @@ def warn(message: str) -> None:
     print(f"csdocker: warning: {message}", file=sys.stderr)
 
 
-def _daemon_host(options: GlobalOptions, environ: dict[str, str]) -> str | None:
-    """The engine's address as the docker CLI names it (config.json's proxies, --use-api-socket)."""
-    from cloudshell_docker.engine.endpoint import resolve_endpoint
-
+def _resolve_endpoint(options: GlobalOptions, environ: dict[str, str]) -> Endpoint | CsDockerError:
+    """The engine's endpoint (resolved once: translation needs its address for config.json's
+    proxies and --use-api-socket, connect needs all of it), or the error, which is reported
+    only once the command line has been checked, as the docker CLI does."""
     try:
-        return resolve_endpoint(options, environ).host
-    except CsDockerError:
-        return None  # connect() reports it, once the command line has been checked
+        return resolve_endpoint(options, environ)
+    except CsDockerError as err:
+        return err
 
 
 def run_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
@@ -43,8 +44,9 @@ def run_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
 
         print(run_help())
         return 0
+    endpoint = _resolve_endpoint(global_options, environ)
     context = TranslateContext(environ=environ, cwd=os.getcwd(), docker_config_dir=global_options.config,
-                               daemon_host=_daemon_host(global_options, environ))
+                               daemon_host=None if isinstance(endpoint, CsDockerError) else endpoint.host)
     spec = translate(parsed, context)
     own = run_own_options(parsed.own)
     region = resolve_region(own.source.region, environ, own.source.profile)
@@ -71,7 +73,10 @@ def run_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
     from cloudshell_docker.runner import run
     from cloudshell_docker.terminal import Terminal
 
-    engine = Engine(connect(global_options, environ))
+    if isinstance(endpoint, CsDockerError):
+        check_log_level(global_options)  # the CLI checks the log level before the endpoint
+        raise endpoint
+    engine = Engine(connect(global_options, environ, endpoint))
     spec = adapt_to_api(spec, engine.api_version)
 
     if own.inject == "relay":

@@ -183,12 +183,15 @@ def _ping(client: docker.APIClient, endpoint: Endpoint) -> str:
         return response.headers.get("Api-Version", "")
 
 
-def connect(options: GlobalOptions, environ: Mapping[str, str]) -> docker.APIClient:
+def connect(options: GlobalOptions, environ: Mapping[str, str], endpoint: Endpoint | None = None) -> docker.APIClient:
     """A client for the engine the docker CLI would talk to, with the API version
     negotiated. EngineError (exit 125) when it cannot be reached; exit 1 where the CLI
-    cannot even resolve the endpoint (unknown context, missing TLS files, -H with --context)."""
+    cannot even resolve the endpoint (unknown context, missing TLS files, -H with --context).
+    ``endpoint``: already resolved from the same options and environment (saves reading the
+    config and context store twice)."""
     check_log_level(options)
-    endpoint = resolve_endpoint(options, environ)
+    if endpoint is None:
+        endpoint = resolve_endpoint(options, environ)
     client = client_for(endpoint)
     try:
         engine_version = _ping(client, endpoint)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -12,6 +13,7 @@ from tests.support.engine import (
     BUSYBOX_IMAGE,
     containers_labelled,
     ensure_testbed,
+    in_ci,
     remove_containers,
     unique_name,
 )
@@ -34,6 +36,18 @@ def busybox(engine: None) -> str:
 def awscli(engine: None) -> str:
     ensure_testbed("awscli")
     return AWSCLI_IMAGE
+
+
+@pytest.fixture(scope="session")
+def fish() -> str:
+    """The fish shell, which scripts/testbed.sh installs: the env-format tests evaluate output in it."""
+    path = shutil.which("fish")
+    if path is None:
+        message = "fish is not installed (scripts/testbed.sh installs it)"
+        if in_ci():
+            pytest.fail(message + " (CI=true: the test bed is incomplete)", pytrace=False)
+        pytest.skip(message)
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -77,7 +77,6 @@ def test_sh_one_liner_in_bash(endpoint, tmp_path):
     assert {name: seen[name] for name in CRED_NAMES if name in seen} == expected(endpoint, "eu-west-1")
 
 
-@pytest.mark.parametrize("fish", [p for p in [shutil.which("fish")] if p])
 def test_fish_one_liner(fish, endpoint, tmp_path):
     env = endpoint_env(endpoint, tmp_path, AWS_REGION="eu-west-1")
     csdocker = " ".join(CSDOCKER)

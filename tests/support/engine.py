@@ -16,6 +16,7 @@ __all__ = [
     "containers_labelled",
     "docker",
     "ensure_testbed",
+    "in_ci",
     "remove_containers",
     "unique_name",
 ]

@@ -93,7 +93,6 @@ def test_sh_output_unsets_a_stale_token(shell, tmp_path):
 
 
 # fish and pwsh are evaluated only where installed; the quoting tables below always run.
-@pytest.mark.parametrize("fish", [p for p in [shutil.which("fish")] if p])
 def test_fish_output_sourced_by_fish_sets_exact_values(fish, tmp_path):
     out = tmp_path / "out.fish"
     out.write_text(format_env(VARIABLES, "fish", clear=("AWS_SESSION_TOKEN",)))

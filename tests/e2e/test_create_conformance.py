@@ -150,8 +150,14 @@ def daemon_message(stderr: str) -> str:
 
 
 def without_ids(message: str) -> str:
-    """A refusal names the volume or container it was making: a fresh ID each time."""
-    return re.sub(r"\b[0-9a-f]{64}\b", "<id>", message)
+    """A refusal names the volume or container it was making: a fresh ID each time. A list of names
+    after a colon (the networks a container cannot join at once) comes in the engine's map order,
+    which changes from one request to the next: it is compared sorted."""
+    message = re.sub(r"\b[0-9a-f]{64}\b", "<id>", message)
+    head, sep, names = message.rpartition(": ")
+    if sep and ", " in names:
+        message = head + sep + ", ".join(sorted(names.split(", ")))
+    return message
 
 
 def comparable_inspect(info: dict[str, Any], created_as: str) -> dict[str, Any]:

@@ -32,9 +32,10 @@ from typing import Any
 import docker
 import pytest
 
-from cloudshell_docker.runargs import TranslateContext, adapt_to_api, parse_run_args, translate
-from cloudshell_docker.runargs.apiversion import version_tuple
-from cloudshell_docker.runargs.flags import DOCKER_FLAGS, docker_flag
+from cloudshell_docker.run.apiversion import adapt_to_api, version_tuple
+from cloudshell_docker.run.flags import DOCKER_FLAGS, docker_flag
+from cloudshell_docker.run.parse import parse_run_args
+from cloudshell_docker.run.translate import TranslateContext, translate
 from tests.support.engine import docker as docker_cli
 from tests.support.proc import run_csdocker, run_docker
 from tests.support.recorder import EngineRecorder, RecordedRequest

@@ -10,13 +10,15 @@ import sys
 from collections.abc import Sequence
 
 from cloudshell_docker.credentials import credential_env, select_source
+from cloudshell_docker.credentials.region import resolve_region
 from cloudshell_docker.engine.endpoint import Endpoint, resolve_endpoint
 from cloudshell_docker.errors import CsDockerError
-from cloudshell_docker.globalopts import GlobalOptions, check_log_level
-from cloudshell_docker.options import run_own_options
+from cloudshell_docker.options.globalopts import GlobalOptions, check_log_level
+from cloudshell_docker.options.own import run_own_options
 from cloudshell_docker.redact import register_secret
-from cloudshell_docker.region import resolve_region
-from cloudshell_docker.runargs import TranslateContext, inject_env, parse_run_args, translate
+from cloudshell_docker.run.inject import inject_env
+from cloudshell_docker.run.parse import parse_run_args
+from cloudshell_docker.run.translate import TranslateContext, translate
 
 __all__ = ["run_command"]
 
@@ -40,7 +42,7 @@ def run_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
     environ = dict(os.environ)
     parsed = parse_run_args(argv)
     if parsed.help_requested:
-        from cloudshell_docker.helptext import run_help
+        from cloudshell_docker.run.helptext import run_help
 
         print(run_help())
         return 0
@@ -52,7 +54,7 @@ def run_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
     region = resolve_region(own.source.region, environ, own.source.profile)
 
     if own.dry_run:
-        from cloudshell_docker.dryrun import dry_run
+        from cloudshell_docker.run.dryrun import dry_run
 
         return dry_run(parsed, own, region, global_options, spec.config.get("Env") or ())
 
@@ -69,9 +71,9 @@ def run_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
     # before anyone is asked for an MFA code or STS is called.
     from cloudshell_docker.engine.api import Engine
     from cloudshell_docker.engine.connect import connect
-    from cloudshell_docker.runargs import adapt_to_api
-    from cloudshell_docker.runner import run
-    from cloudshell_docker.terminal import Terminal
+    from cloudshell_docker.run.apiversion import adapt_to_api
+    from cloudshell_docker.run.runner import run
+    from cloudshell_docker.run.terminal import Terminal
 
     if isinstance(endpoint, CsDockerError):
         check_log_level(global_options)  # the CLI checks the log level before the endpoint

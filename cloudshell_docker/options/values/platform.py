@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 
-from cloudshell_docker.runargs.values.gocompat import GoValueError, go_quote
+from cloudshell_docker.options.values.gocompat import GoValueError, go_quote
 
 __all__ = ["host_arch", "normalize_platform"]
 

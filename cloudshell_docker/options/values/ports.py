@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from cloudshell_docker.runargs.values.gocompat import GoValueError, go_parse_ip, go_parse_uint
+from cloudshell_docker.options.values.gocompat import GoValueError, go_parse_ip, go_parse_uint
 
 __all__ = ["expose_ports", "parse_port_range", "publish_ports", "split_proto_port"]
 

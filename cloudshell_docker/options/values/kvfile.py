@@ -6,7 +6,7 @@ import errno
 import os
 from collections.abc import Callable
 
-from cloudshell_docker.runargs.values.gocompat import GoValueError
+from cloudshell_docker.options.values.gocompat import GoValueError
 
 __all__ = ["go_os_error", "parse_kv_file", "read_kv_file"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from cloudshell_docker.runargs.values.gocompat import GoValueError, go_quote
+from cloudshell_docker.options.values.gocompat import GoValueError, go_quote
 
 __all__ = ["go_json_compact"]
 

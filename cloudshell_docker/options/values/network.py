@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cloudshell_docker.runargs.values.gocompat import GoValueError, go_atoi, go_csv_record
+from cloudshell_docker.options.values.gocompat import GoValueError, go_atoi, go_csv_record
 
 __all__ = ["NetworkAttachment", "parse_network"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cloudshell_docker.runargs.values.gocompat import GoValueError, go_parse_int
+from cloudshell_docker.options.values.gocompat import GoValueError, go_parse_int
 
 __all__ = ["ULIMIT_NAMES", "parse_ulimit"]
 

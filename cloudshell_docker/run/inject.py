@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from cloudshell_docker.runargs.spec import RunSpec
+from cloudshell_docker.run.spec import RunSpec
 
 __all__ = ["inject_env"]
 

@@ -28,21 +28,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cloudshell_docker.errors import ExitCode, UsageError
-from cloudshell_docker.runargs.flags import DOCKER_FLAGS, DockerFlag, docker_flag
-from cloudshell_docker.runargs.spec import ParsedRun, PullPolicy, RunSpec
-from cloudshell_docker.runargs.values.gocompat import GoValueError, go_atoi, go_parse_bool, go_parse_mac, go_quote
-from cloudshell_docker.runargs.values.jsoncompact import go_json_compact
-from cloudshell_docker.runargs.values.kvfile import go_os_error, read_kv_file
-from cloudshell_docker.runargs.values.mounts import (
+from cloudshell_docker.options.values.gocompat import GoValueError, go_atoi, go_parse_bool, go_parse_mac, go_quote
+from cloudshell_docker.options.values.jsoncompact import go_json_compact
+from cloudshell_docker.options.values.kvfile import go_os_error, read_kv_file
+from cloudshell_docker.options.values.mounts import (
     absolute_host_path,
     is_cdi_device_name,
     parse_linux_device,
     volume_is_bind,
 )
-from cloudshell_docker.runargs.values.network import NetworkAttachment
-from cloudshell_docker.runargs.values.platform import normalize_platform
-from cloudshell_docker.runargs.values.ports import expose_ports, publish_ports
-from cloudshell_docker.runargs.values.reference import parse_image_reference
+from cloudshell_docker.options.values.network import NetworkAttachment
+from cloudshell_docker.options.values.platform import normalize_platform
+from cloudshell_docker.options.values.ports import expose_ports, publish_ports
+from cloudshell_docker.options.values.reference import parse_image_reference
+from cloudshell_docker.run.flags import DOCKER_FLAGS, DockerFlag, docker_flag
+from cloudshell_docker.run.spec import ParsedRun, PullPolicy, RunSpec
 
 __all__ = ["CONSUMED_FLAGS", "DEFAULT_DAEMON_HOST", "TranslateContext", "translate"]
 

@@ -5,6 +5,6 @@ Mount); they accept and refuse different strings than the CLI, with other words,
 so csdocker does not use them here.
 """
 
-from cloudshell_docker.runargs.values.gocompat import GoValueError, go_quote
+from cloudshell_docker.options.values.gocompat import GoValueError, go_quote
 
 __all__ = ["GoValueError", "go_quote"]

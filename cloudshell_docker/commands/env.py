@@ -15,12 +15,12 @@ import sys
 from collections.abc import Mapping
 from typing import TextIO
 
+from cloudshell_docker.commands.envformat import FORMATS, format_env
 from cloudshell_docker.credentials import credential_env, select_source
-from cloudshell_docker.envformat import FORMATS, format_env
+from cloudshell_docker.credentials.region import resolve_region
 from cloudshell_docker.errors import UsageError
-from cloudshell_docker.options import SourceOptions
+from cloudshell_docker.options.own import SourceOptions
 from cloudshell_docker.redact import register_secret
-from cloudshell_docker.region import resolve_region
 
 __all__ = ["CLEARED_WHEN_ABSENT", "env_command"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cloudshell_docker.options import OWN_FLAGS
+from cloudshell_docker.options.own import OWN_FLAGS
 
 __all__ = ["run_help"]
 

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from cloudshell_docker.runargs.values.gpus import parse_gpus
-from cloudshell_docker.runargs.values.lists import (
+from cloudshell_docker.options.values.gpus import parse_gpus
+from cloudshell_docker.options.values.lists import (
     validate_attach,
     validate_device_cgroup_rule,
     validate_dns_search,
@@ -31,9 +31,9 @@ from cloudshell_docker.runargs.values.lists import (
     validate_throttle_iops,
     validate_weight_device,
 )
-from cloudshell_docker.runargs.values.mounts import parse_mount
-from cloudshell_docker.runargs.values.network import parse_network
-from cloudshell_docker.runargs.values.scalars import (
+from cloudshell_docker.options.values.mounts import parse_mount
+from cloudshell_docker.options.values.network import parse_network
+from cloudshell_docker.options.values.scalars import (
     parse_bool,
     parse_bytes,
     parse_duration,
@@ -44,7 +44,7 @@ from cloudshell_docker.runargs.values.scalars import (
     parse_uint16,
     parse_uint64,
 )
-from cloudshell_docker.runargs.values.ulimit import parse_ulimit
+from cloudshell_docker.options.values.ulimit import parse_ulimit
 
 __all__ = [
     "DOCKER_FLAGS",

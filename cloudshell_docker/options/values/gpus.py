@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cloudshell_docker.runargs.values.gocompat import GoValueError, go_atoi, go_csv_record
+from cloudshell_docker.options.values.gocompat import GoValueError, go_atoi, go_csv_record
 
 __all__ = ["parse_gpus"]
 

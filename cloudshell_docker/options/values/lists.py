@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from cloudshell_docker.runargs.values.gocompat import (
+from cloudshell_docker.options.values.gocompat import (
     GoValueError,
     go_format_ip,
     go_parse_ip,
     go_parse_uint,
     go_quote,
 )
-from cloudshell_docker.runargs.values.scalars import ram_in_bytes
+from cloudshell_docker.options.values.scalars import ram_in_bytes
 
 __all__ = [
     "validate_attach",

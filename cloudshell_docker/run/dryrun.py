@@ -23,9 +23,9 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
-from cloudshell_docker.globalopts import GlobalOptions
-from cloudshell_docker.options import OWN_FLAGS, RunOwnOptions
-from cloudshell_docker.runargs.spec import ParsedRun
+from cloudshell_docker.options.globalopts import GlobalOptions
+from cloudshell_docker.options.own import OWN_FLAGS, RunOwnOptions
+from cloudshell_docker.run.spec import ParsedRun
 
 __all__ = ["dry_run", "env_hint", "global_args", "render_docker_command"]
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cloudshell_docker.errors import ExitCode, UsageError
-from cloudshell_docker.options import OwnFlag, own_flag
-from cloudshell_docker.runargs.flags import DockerFlag, by_long_name, by_short_name
-from cloudshell_docker.runargs.spec import ParsedRun
-from cloudshell_docker.runargs.values.gocompat import GoValueError, go_parse_bool, go_quote, go_quote_rune
+from cloudshell_docker.options.own import OwnFlag, own_flag
+from cloudshell_docker.options.values.gocompat import GoValueError, go_parse_bool, go_quote, go_quote_rune
+from cloudshell_docker.run.flags import DockerFlag, by_long_name, by_short_name
+from cloudshell_docker.run.spec import ParsedRun
 
 __all__ = ["parse_run_args"]
 

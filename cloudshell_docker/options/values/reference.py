@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cloudshell_docker.runargs.values.gocompat import GoValueError
+from cloudshell_docker.options.values.gocompat import GoValueError
 
 __all__ = ["ImageReference", "parse_image_reference"]
 

@@ -12,8 +12,8 @@ import copy
 from dataclasses import replace
 
 from cloudshell_docker.errors import ExitCode, UsageError
-from cloudshell_docker.runargs.flags import docker_flag
-from cloudshell_docker.runargs.spec import RunSpec
+from cloudshell_docker.run.flags import docker_flag
+from cloudshell_docker.run.spec import RunSpec
 
 __all__ = ["MAX_API_VERSION", "MIN_API_VERSION", "adapt_to_api", "version_tuple"]
 

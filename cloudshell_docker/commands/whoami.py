@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from cloudshell_docker.credentials import AwsCredentials, select_source
+from cloudshell_docker.credentials.region import resolve_region
 from cloudshell_docker.errors import CredentialError
-from cloudshell_docker.options import SourceOptions
+from cloudshell_docker.options.own import SourceOptions
 from cloudshell_docker.redact import register_secret
-from cloudshell_docker.region import resolve_region
 
 __all__ = ["STS_FALLBACK_REGION", "CallerIdentity", "caller_identity", "format_time_left", "whoami_command"]
 

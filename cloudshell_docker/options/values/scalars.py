@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cloudshell_docker.runargs.values.gocompat import (
+from cloudshell_docker.options.values.gocompat import (
     GoValueError,
     go_float_to_int64,
     go_parse_bool,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-from cloudshell_docker.runargs.values.gocompat import GoValueError, go_csv_record, go_parse_bool, go_parse_uint
-from cloudshell_docker.runargs.values.scalars import ram_in_bytes
+from cloudshell_docker.options.values.gocompat import GoValueError, go_csv_record, go_parse_bool, go_parse_uint
+from cloudshell_docker.options.values.scalars import ram_in_bytes
 
 __all__ = [
     "absolute_host_path",

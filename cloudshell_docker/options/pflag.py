@@ -237,6 +237,9 @@ def parse(
     ``stop_before``: spellings (``--help``, ``-h``) at which the options end, that word included in
     the positionals, for a caller that answers them itself.
     """
+    shadowed = sorted(table.names() & {flag.name for flag in own})
+    if shadowed:
+        raise ValueError(f"csdocker options shadow the command's own flags: {', '.join(shadowed)}")
     parser = _Parser(table, own, stop_before)
     rest = list(argv)
     positionals: list[str] = []

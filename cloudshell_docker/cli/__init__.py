@@ -1,8 +1,8 @@
 """The command line: dispatch, and the one place that prints errors and picks exit codes.
 
-``csdocker run``, ``env`` and ``whoami`` are csdocker's; every other command line is
+``csdocker run``, ``exec``, ``env`` and ``whoami`` are csdocker's; every other command line is
 handed to the docker CLI unchanged, so ``alias docker=csdocker`` is safe. Typer (in
-``cli.app``) is imported only for ``env``, ``whoami`` and help: ``run`` and the
+``cli.app``) is imported only for ``env``, ``whoami`` and help: ``run``, ``exec`` and the
 passthrough start without it (start-up time is a feature).
 """
 
@@ -16,9 +16,9 @@ from cloudshell_docker.errors import CredentialError, CsDockerError, ExitCode
 from cloudshell_docker.options.globalopts import GlobalOptions, split_global_options
 from cloudshell_docker.redact import redact
 
-__all__ = ["COMMANDS", "guarded", "main", "print_error", "run_entry"]
+__all__ = ["COMMANDS", "exec_entry", "guarded", "main", "print_error", "run_entry"]
 
-COMMANDS = ("run", "env", "whoami")
+COMMANDS = ("run", "exec", "env", "whoami")
 
 
 def print_error(message: str) -> None:
@@ -53,6 +53,12 @@ def run_entry(argv: list[str], options: GlobalOptions) -> int:
     return guarded(lambda: run_command(argv, options), for_run=True)
 
 
+def exec_entry(argv: list[str], options: GlobalOptions) -> int:
+    from cloudshell_docker.exec.command import exec_command
+
+    return guarded(lambda: exec_command(argv, options), for_run=True)
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """The ``csdocker`` entry point."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -61,8 +67,8 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     except CsDockerError as err:
         print_error(err.message)
         sys.exit(int(err.exit_code))
-    if rest[:2] == ["container", "run"]:
-        rest = ["run", *rest[2:]]
+    if rest[:2] in (["container", "run"], ["container", "exec"]):
+        rest = rest[1:]
     if options.version or (rest and rest[0] not in COMMANDS and not rest[0].startswith("-")):
         from cloudshell_docker.commands.passthrough import exec_docker
 
@@ -75,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         # argv goes to the docker-run parser untouched: click would drop a "--"
         # that docker (pflag) would take as a flag's value.
         sys.exit(run_entry(rest[1:], options))
+    if rest[:1] == ["exec"]:
+        sys.exit(exec_entry(rest[1:], options))
     from cloudshell_docker.cli.app import app
 
     app(args=rest, obj=options, prog_name="csdocker")

@@ -412,13 +412,26 @@ class Engine:
         if detach_keys:
             params["detachKeys"] = detach_keys
         url = self.client._url("/containers/{0}/attach", container_id)
-        headers = {"Connection": "Upgrade", "Upgrade": "tcp", "Content-Type": "text/plain"}
+        return self._hijack(url, params, None)
+
+    def _hijack(self, url: str, params: Mapping[str, Any], body: Mapping[str, Any] | None,
+                ) -> Hijacked | TlsHijacked | ChannelHijacked:
+        """POST ``url`` upgraded to a bare stream (an attach, or an exec's start with its JSON body)."""
+        payload = json.dumps(body).encode() if body is not None else b""
+        content_type = "application/json" if body is not None else "text/plain"
+        headers = {"Connection": "Upgrade", "Upgrade": "tcp", "Content-Type": content_type}
         if str(self.client.base_url).startswith("https://"):
-            return self._attach_tls(url, params, headers)
+            return self._attach_tls(url, dict(params), headers, payload)
         with self._errors():
-            response = self.client.post(url, None, params=params, stream=True, headers=headers)
+            response = self.client.post(url, payload or None, params=dict(params), stream=True, headers=headers)
         if response.status_code != 101:
             status = response.status_code
+            if status >= 400 and body is not None:  # an exec's start: the CLI prints the daemon's words
+                try:
+                    self.client._raise_for_status(response)
+                except docker.errors.APIError as err:
+                    response.close()
+                    raise DaemonError(daemon_message(err), err.status_code, exit_code=ExitCode.ERROR) from None
             response.close()
             # The docker CLI's hijack reports the status alone, and fails with 1.
             raise EngineError(f"unable to upgrade to tcp, received {status}", exit_code=ExitCode.ERROR)
@@ -433,12 +446,12 @@ class Engine:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 30)
         return Hijacked(sock, response, take_buffered(response, sock))
 
-    def _attach_tls(self, url: str, params: dict[str, Any], headers: dict[str, str]) -> TlsHijacked:
+    def _attach_tls(self, url: str, params: dict[str, Any], headers: dict[str, str], body: bytes) -> TlsHijacked:
         # Its own connection, so that the end of stdin can be a close_notify (see tlsattach).
         agent = self.client.headers.get("User-Agent")
         try:
             return open_tls_attach(self.client, url, params, {**({"User-Agent": agent} if agent else {}), **headers},
-                                   timeout=self.client.timeout)
+                                   timeout=self.client.timeout, body=body)
         except UpgradeRefused as refused:
             raise EngineError(str(refused), exit_code=ExitCode.ERROR) from None
         except ssl.SSLError as err:
@@ -480,3 +493,35 @@ class Engine:
     def resize(self, container_id: str, height: int, width: int) -> None:
         with self._errors():
             self.client.resize(container_id, height=height, width=width)
+
+    # -- exec ----------------------------------------------------------------------------------
+
+    def exec_create(self, container_id: str, config: Mapping[str, Any]) -> str:
+        """``POST /containers/ID/exec``: the new exec's ID. ``config`` holds its Env (credentials
+        only there: the container's own configuration is never changed)."""
+        with self._errors(ExitCode.ERROR):
+            url = self.client._url("/containers/{0}/exec", container_id)
+            answer = self.client._result(self.client._post_json(url, data=plain(config)), True)
+        exec_id = str((answer or {}).get("Id") or "")
+        if not exec_id:
+            raise EngineError("exec ID empty", exit_code=ExitCode.ERROR)
+        return exec_id
+
+    def exec_start_detached(self, exec_id: str, *, tty: bool) -> None:
+        """Start the exec and return at once (``docker exec -d``)."""
+        with self._errors(ExitCode.ERROR):
+            url = self.client._url("/exec/{0}/start", exec_id)
+            self.client._raise_for_status(self.client._post_json(url, data={"Detach": True, "Tty": tty}))
+
+    def exec_attach(self, exec_id: str, *, tty: bool) -> Hijacked | TlsHijacked | ChannelHijacked:
+        """Start the exec on a hijacked connection: its stdin, and its output (framed unless ``tty``)."""
+        return self._hijack(self.client._url("/exec/{0}/start", exec_id), {}, {"Detach": False, "Tty": tty})
+
+    def exec_resize(self, exec_id: str, height: int, width: int) -> None:
+        with self._errors(ExitCode.ERROR):
+            self.client.exec_resize(exec_id, height=height, width=width)
+
+    def exec_inspect(self, exec_id: str) -> Mapping[str, Any]:
+        with self._errors(ExitCode.ERROR):
+            info: Mapping[str, Any] = self.client.exec_inspect(exec_id)
+            return info

@@ -177,8 +177,9 @@ def tls_context(client: Any) -> ssl.SSLContext:
 
 
 def open_tls_attach(client: Any, url: str, params: Mapping[str, Any], headers: Mapping[str, str],
-                    timeout: float | None) -> TlsHijacked:
-    """POST ``url`` (the attach) with an Upgrade on a connection of its own; the upgraded stream."""
+                    timeout: float | None, body: bytes = b"") -> TlsHijacked:
+    """POST ``url`` (an attach, or an exec's start with its JSON ``body``) with an Upgrade on a
+    connection of its own; the upgraded stream."""
     parts = urlsplit(url)
     host = parts.hostname or "localhost"
     port = parts.port or 443
@@ -196,8 +197,8 @@ def open_tls_attach(client: Any, url: str, params: Mapping[str, Any], headers: M
         target = parts.path + (f"?{query}" if query else "")
         lines = [f"POST {target} HTTP/1.1", f"Host: {parts.netloc}"]
         lines += [f"{name}: {value}" for name, value in headers.items()]
-        lines += ["Content-Length: 0", "", ""]
-        conn.sendall("\r\n".join(lines).encode())
+        lines += [f"Content-Length: {len(body)}", "", ""]
+        conn.sendall("\r\n".join(lines).encode() + body)
         head = conn.read_response_head()
         status_line = head.split(b"\r\n", 1)[0].split()
         status = int(status_line[1]) if len(status_line) > 1 and status_line[1].isdigit() else 0

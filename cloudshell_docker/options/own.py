@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "CHOICES",
     "OWN_FLAGS",
     "OwnFlag",
     "RunOwnOptions",
@@ -34,7 +35,7 @@ class OwnFlag:
     repeatable: bool = False
     metavar: str = ""
     help: str = ""
-    run_only: bool = False  # meaningful only for ``csdocker run``
+    run_only: bool = False  # meaningful only for the commands that start something (run, exec)
 
 
 OWN_FLAGS: tuple[OwnFlag, ...] = (
@@ -111,6 +112,8 @@ class RunOwnOptions:
 
 _SOURCES = ("auto", "endpoint", "sts", "chain")
 _INJECT = ("env", "relay")
+# The options whose value is one of a few words, by dest.
+CHOICES: dict[str, tuple[str, ...]] = {"source": _SOURCES, "inject": _INJECT}
 
 
 def source_options(values: OwnValues) -> SourceOptions:

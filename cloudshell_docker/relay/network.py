@@ -32,6 +32,7 @@ from cloudshell_docker.run.spec import RunSpec
 __all__ = [
     "LOOPBACK",
     "MANAGED_NETWORK",
+    "OWNER_LABEL",
     "ManagedNetwork",
     "Placement",
     "check_local_engine",

@@ -1,10 +1,22 @@
-"""The help of ``csdocker run``: csdocker's own options, then a pointer to docker run's."""
+"""The help of ``csdocker run`` (and ``exec``): csdocker's own options with their variables, then docker's."""
 
 from __future__ import annotations
 
-from cloudshell_docker.options.own import OWN_FLAGS
+from collections.abc import Sequence
 
-__all__ = ["run_help"]
+from cloudshell_docker.options.environ import variable_for
+from cloudshell_docker.options.own import OWN_FLAGS, OwnFlag
+
+__all__ = ["own_option_lines", "run_help"]
+
+
+def own_option_lines(flags: Sequence[OwnFlag] = OWN_FLAGS) -> list[str]:
+    """One line per own option: name, value, help, and the CSDOCKER_* variable that sets its default."""
+    lines = []
+    for flag in flags:
+        name = f"{flag.name} {flag.metavar}".rstrip()
+        lines.append(f"  {name:<34} {flag.help} [env: {variable_for(flag)}]")
+    return lines
 
 
 def run_help() -> str:
@@ -14,10 +26,10 @@ def run_help() -> str:
         "Run a container as `docker run` does, with temporary AWS credentials injected",
         "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION, AWS_DEFAULT_REGION).",
         "",
-        "csdocker options (mix freely with docker run's):",
+        "csdocker options (mix freely with docker run's; a CSDOCKER_* variable sets the default,",
+        "a flag wins; a repeatable option's variable is a comma-separated list that the flags replace):",
+        *own_option_lines(),
+        "",
+        "Every `docker run` flag is accepted too: see `docker run --help`.",
     ]
-    for flag in OWN_FLAGS:
-        name = f"{flag.name} {flag.metavar}".rstrip()
-        lines.append(f"  {name:<34} {flag.help}")
-    lines += ["", "Every `docker run` flag is accepted too: see `docker run --help`."]
     return "\n".join(lines)

@@ -1,12 +1,29 @@
-"""Put the credential variables into a run specification."""
+"""How the credentials reach a run's container: two strategies, and the variables put into its spec.
+
+    EnvInjection(session)    the credentials themselves, fetched now, as AWS_* variables
+    RelayInjection(session)  a per-run credentials endpoint (relay/): its URL and token as variables,
+                             and the runner hooks that connect its network and stop or hand it over
+
+Either is a context manager that yields an ``Injection`` (the variables and the hooks); leaving
+it releases what it holds (the relay stops, also when the run failed before the container existed).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
+from cloudshell_docker.credentials.session import CredentialSession
 from cloudshell_docker.run.spec import RunSpec
 
-__all__ = ["inject_env"]
+if TYPE_CHECKING:
+    from cloudshell_docker.engine.api import Engine
+    from cloudshell_docker.relay.prompt import PromptGate
+    from cloudshell_docker.run.runner import RunHooks
+
+__all__ = ["EnvInjection", "Injection", "InjectionStrategy", "RelayInjection", "inject_env", "inject_labels"]
 
 
 def inject_env(spec: RunSpec, variables: Mapping[str, str]) -> RunSpec:
@@ -19,3 +36,58 @@ def inject_env(spec: RunSpec, variables: Mapping[str, str]) -> RunSpec:
     given = {entry.split("=", 1)[0] for entry in env}
     env.extend(f"{name}={value}" for name, value in variables.items() if name not in given)
     return spec.with_config(Env=env)
+
+
+def inject_labels(spec: RunSpec, labels: Mapping[str, str]) -> RunSpec:
+    """``spec`` with ``labels`` on the container (csdocker's own win over the user's of the same key)."""
+    if not labels:
+        return spec
+    return spec.with_config(Labels={**(spec.config.get("Labels") or {}), **labels})
+
+
+@dataclass(frozen=True)
+class Injection:
+    """What the container gets: variables, labels (how a later ``csdocker exec`` recognises it), hooks."""
+
+    variables: Mapping[str, str]
+    labels: Mapping[str, str] = field(default_factory=dict)
+    hooks: RunHooks | None = None
+
+    def apply(self, spec: RunSpec) -> RunSpec:
+        return inject_labels(inject_env(spec, self.variables), self.labels)
+
+
+class InjectionStrategy(Protocol):
+    def open(self, spec: RunSpec, engine: Engine) -> contextlib.AbstractContextManager[Injection]: ...
+
+
+@dataclass(frozen=True)
+class EnvInjection:
+    """The credentials as variables, fetched once, now."""
+
+    session: CredentialSession
+
+    @contextlib.contextmanager
+    def open(self, spec: RunSpec, engine: Engine) -> Iterator[Injection]:
+        variables = self.session.environment()
+        self.session.warn_if_no_region()
+        yield Injection(variables)
+
+
+@dataclass(frozen=True)
+class RelayInjection:
+    """A credentials endpoint for this one container, for as long as it runs."""
+
+    session: CredentialSession
+    gate: PromptGate  # the session's source asks for MFA codes through it; closed after the first fetch
+
+    @contextlib.contextmanager
+    def open(self, spec: RunSpec, engine: Engine) -> Iterator[Injection]:
+        from cloudshell_docker.relay import RELAY_LABELS, prepare_relay
+
+        relay = prepare_relay(self.session.source, self.session.region, spec, engine, prompt_gate=self.gate)
+        try:
+            self.session.warn_if_no_region()
+            yield Injection(relay.env, RELAY_LABELS, relay.hooks)
+        finally:
+            relay.close()  # also when the run failed before the container existed

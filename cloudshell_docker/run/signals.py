@@ -76,6 +76,8 @@ class SignalRelay:
     the container, or never when ``forward`` is None (``--sig-proxy=false``).
     ``on_winch()`` is called for each SIGWINCH (the TTY resize). ``on_fatal()``
     runs before csdocker dies of a signal it does not relay (restores the terminal).
+    ``on_termination()``, when given, is called for each INT and TERM instead of counting them
+    to three (``docker exec`` gives up at the first: it runs in the main thread and may raise).
     """
 
     def __init__(
@@ -84,9 +86,11 @@ class SignalRelay:
         forward: Callable[[str], None] | None,
         on_winch: Callable[[], None] | None = None,
         on_fatal: Callable[[], None] | None = None,
+        on_termination: Callable[[], None] | None = None,
         stderr_fd: int = 2,
     ) -> None:
         self.forward = forward
+        self.on_termination = on_termination
         self.on_winch = on_winch
         self.on_fatal = on_fatal
         self.stderr_fd = stderr_fd
@@ -143,6 +147,9 @@ class SignalRelay:
         self._queue.put(signum)  # SimpleQueue.put is safe in a signal handler
 
     def _termination(self, signum: int, _frame: Any) -> None:
+        if self.on_termination is not None:
+            self.on_termination()  # the caller's own way out (an exec's: the first one ends it)
+            return
         if self.forward is not None:
             self._queue.put(signum)
         self._terminations += 1

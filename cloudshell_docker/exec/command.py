@@ -1,0 +1,182 @@
+"""``csdocker exec`` without error handling: prepare, connect, look at the container, inject, run.
+
+    prepare    parse (exec's flag table), own options (CSDOCKER_* too), --env-file, region, the source
+    connect    the engine (engine.target); ``docker exec`` exits 1 for every failure of the engine's
+    container  inspect it first, as the CLI does ("No such container" before anything else); a
+               container created by ``csdocker run --inject relay`` keeps its relay: nothing static
+               is injected, and a relay that no longer answers is reported instead (125)
+    inject     otherwise fresh credentials in the exec's own Env (the env strategy's session),
+               never in the container's configuration; the user's -e/--env-file win
+    run        exec.runner
+
+Errors propagate as CsDockerError; ``cli`` prints them and picks the exit code.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cloudshell_docker.credentials.session import CredentialSession, open_session, session_region, warn
+from cloudshell_docker.engine.target import EngineTarget
+from cloudshell_docker.errors import CsDockerError, EngineError, ExitCode
+from cloudshell_docker.exec.flags import EXEC_HELP
+from cloudshell_docker.exec.spec import ExecSpec, ParsedExec, exec_spec, parse_exec_args
+from cloudshell_docker.options.environ import attributed, merge_own
+from cloudshell_docker.options.globalopts import GlobalOptions
+from cloudshell_docker.options.own import RunOwnOptions, run_own_options
+
+__all__ = ["PreparedExec", "exec_command", "exec_help", "prepare"]
+
+_CREDENTIAL_NAMES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+_REGION_NAMES = ("AWS_REGION", "AWS_DEFAULT_REGION")
+_EXPIRY_NAME = "AWS_CREDENTIAL_EXPIRATION"
+
+
+@dataclass(frozen=True)
+class PreparedExec:
+    parsed: ParsedExec
+    spec: ExecSpec
+    own: RunOwnOptions
+    origins: Mapping[str, str]
+    region: str | None
+    target: EngineTarget
+    environ: Mapping[str, str]
+
+    @property
+    def env_asked_for(self) -> bool:
+        """``--inject env`` on the command line itself (not from CSDOCKER_INJECT): an explicit choice."""
+        return self.own.inject == "env" and "inject" in self.parsed.own
+
+
+def exec_help() -> str:
+    from cloudshell_docker.run.helptext import own_option_lines
+
+    return "\n".join([
+        "Usage:  csdocker exec [OPTIONS] CONTAINER COMMAND [ARG...]",
+        "",
+        "Execute a command in a running container as `docker exec` does, with fresh AWS credentials",
+        "in the command's own environment (the container's configuration is not changed). A container",
+        "created by `csdocker run --inject relay` keeps its relay: nothing static is added.",
+        "",
+        "Options:",
+        *(f"  {name:<26} {text}" for name, text in EXEC_HELP),
+        "",
+        "csdocker options (a CSDOCKER_* variable sets the default, a flag wins):",
+        *own_option_lines(),
+    ])
+
+
+def prepare(argv: Sequence[str], global_options: GlobalOptions, environ: Mapping[str, str]) -> PreparedExec | None:
+    """Parse ``argv`` and read what it names; None when it asked for help (printed)."""
+    parsed = parse_exec_args(argv)
+    if parsed.help_requested:
+        print(exec_help())
+        return None
+    spec = exec_spec(parsed, environ)
+    merged = merge_own(parsed.own, environ)
+    with attributed(merged.origins):
+        own = run_own_options(merged.values)
+    region = session_region(own.source, environ)
+    return PreparedExec(parsed, spec, own, merged.origins, region, EngineTarget(global_options, environ), environ)
+
+
+def exec_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
+    """Run ``csdocker exec ARGV``; return the exit status."""
+    prepared = prepare(argv, global_options, dict(os.environ))
+    if prepared is None:
+        return 0
+    if prepared.own.dry_run:
+        return dry_run(prepared, global_options)
+    with attributed(prepared.origins):
+        session = open_session(prepared.own.source, prepared.environ, prepared.region)
+    engine = _engine_step(prepared.target.connect)
+    from cloudshell_docker.exec.runner import check_tty, run_exec
+    from cloudshell_docker.run.terminal import Terminal
+
+    terminal = Terminal.from_stdio()
+    info = _engine_step(lambda: engine.inspect_container(prepared.spec.container))
+    if info is None:
+        raise EngineError(f"Error response from daemon: No such container: {prepared.spec.container}",
+                          exit_code=ExitCode.ERROR)
+    spec = prepared.spec
+    if _running(info):  # else the engine's own refusal follows: no credentials for it
+        if not prepared.spec.detach:
+            check_tty(spec, terminal)
+        spec = spec.with_env(_with_credentials(spec, _variables(prepared, session, info)))
+    return run_exec(spec, engine, terminal)
+
+
+def _engine_step(step: Any) -> Any:
+    """``step()``; an engine failure exits 1, as every failure of ``docker exec`` does."""
+    try:
+        return step()
+    except EngineError as err:
+        if err.exit_code == ExitCode.ERROR:
+            raise
+        raise EngineError(err.message, exit_code=ExitCode.ERROR) from None
+
+
+def _running(info: Mapping[str, Any]) -> bool:
+    state = info.get("State") or {}
+    return bool(state.get("Running")) if isinstance(state, Mapping) else False
+
+
+def _variables(prepared: PreparedExec, session: CredentialSession, info: Mapping[str, Any]) -> dict[str, str]:
+    """What the command gets: nothing for a relay container (checked), else the credentials."""
+    from cloudshell_docker.relay import is_relay_container
+
+    config = info.get("Config") or {}
+    name = str(info.get("Name") or prepared.spec.container).lstrip("/")
+    if is_relay_container(config.get("Labels")) and not prepared.env_asked_for:
+        check_relay(name, config.get("Env") or ())
+        return {}
+    if prepared.own.inject == "relay" and "inject" in prepared.parsed.own:
+        warn(f"container {name} has no credential relay (it was not created by csdocker run --inject relay): "
+             "the command gets its credentials as variables")
+    variables = session.environment()
+    session.warn_if_no_region()
+    return variables
+
+
+def check_relay(name: str, env: Sequence[str]) -> None:
+    """CsDockerError (125) unless the container's relay hands out credentials."""
+    from cloudshell_docker.relay.probe import relay_problem, relay_settings
+
+    settings = relay_settings(env)
+    problem = "it has no relay address in its environment" if settings is None else relay_problem(*settings)
+    if problem is not None:
+        raise CsDockerError(
+            f"container {name} gets its credentials from a csdocker relay, but {problem}: the csdocker run "
+            f"that served it has ended. Recreate the container with csdocker run --inject relay, or give "
+            f"this command credentials of its own with csdocker exec --inject env"
+        )
+
+
+def _with_credentials(spec: ExecSpec, variables: Mapping[str, str]) -> list[str]:
+    """The exec's Env: the user's entries, then the credentials whose names the user did not set."""
+    env = list(spec.config.get("Env") or [])
+    given = {entry.split("=", 1)[0] for entry in env}
+    return env + [f"{name}={value}" for name, value in variables.items() if name not in given]
+
+
+def dry_run(prepared: PreparedExec, global_options: GlobalOptions) -> int:
+    """``docker exec -e AWS_... <flags> CONTAINER COMMAND``, and how to set the variables (stderr)."""
+    from cloudshell_docker.run.dryrun import env_hint, global_args
+
+    given = {entry.split("=", 1)[0] for entry in prepared.spec.config.get("Env") or ()}
+    names = [*_CREDENTIAL_NAMES, *(_REGION_NAMES if prepared.region else ()), _EXPIRY_NAME]
+    refs = [arg for name in names if name not in given for arg in ("-e", name)]
+    parsed = prepared.parsed
+    argv = ["docker", *global_args(global_options), "exec", *refs, *parsed.docker_args,
+            parsed.container, *parsed.command]
+    sys.stdout.write(shlex.join(argv) + "\n")
+    sys.stdout.flush()
+    sys.stderr.write(f"csdocker: the command reads the credentials from the environment: {env_hint(prepared.own)}\n"
+                     "csdocker: note: a container created with --inject relay gets none of them: it keeps its relay\n")
+    sys.stderr.flush()
+    return 0

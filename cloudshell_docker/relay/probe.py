@@ -1,0 +1,58 @@
+"""Does a relay container's credentials endpoint still answer? Asked from this host, with its token.
+
+A container created by ``csdocker run --inject relay`` carries the relay's URL and token in its
+environment (``docker inspect`` shows them). The relay lives as long as the ``csdocker run`` (or
+its detached follower) that serves it; once that has gone, the SDKs in the container get
+"connection refused". ``csdocker exec`` asks first, the way the SDK would (a GET with the token:
+only a 200 from that URL proves that this container's relay is the one answering), and says so
+instead of starting a command that cannot get credentials.
+"""
+
+from __future__ import annotations
+
+import http.client
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+__all__ = ["PROBE_TIMEOUT", "relay_problem", "relay_settings"]
+
+PROBE_TIMEOUT = 2.0
+
+
+def relay_settings(env: Iterable[str]) -> tuple[str, str] | None:
+    """(URL, token) from a container's ``Config.Env``; None when either is missing."""
+    from cloudshell_docker.relay import FULL_URI_VAR, TOKEN_VAR
+
+    found: dict[str, str] = {}
+    for entry in env:
+        name, _, value = entry.partition("=")
+        if name in (FULL_URI_VAR, TOKEN_VAR):
+            found[name] = value
+    if FULL_URI_VAR in found and TOKEN_VAR in found:
+        return found[FULL_URI_VAR], found[TOKEN_VAR]
+    return None
+
+
+def relay_problem(url: str, token: str, timeout: float = PROBE_TIMEOUT) -> str | None:
+    """None when the relay at ``url`` hands out credentials for ``token``; else what is wrong."""
+    parts = urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname:
+        return f"its relay address {url} is not one csdocker serves"
+    connection = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
+    try:
+        connection.request("GET", parts.path or "/", headers={"Authorization": token})
+        response = connection.getresponse()
+        response.read()  # the credentials themselves are not wanted here: read to end the exchange, dropped
+        status = response.status
+    except OSError as err:
+        reason = err.strerror or type(err).__name__
+        return f"its credential relay at {url} no longer answers ({reason.lower()})"
+    except http.client.HTTPException as err:
+        return f"its credential relay at {url} answers nonsense ({type(err).__name__})"
+    finally:
+        connection.close()
+    if status == 200:
+        return None
+    if status == 401:
+        return f"the process answering at {url} is not its credential relay (the token is refused)"
+    return f"its credential relay at {url} has no credentials to give (HTTP {status})"

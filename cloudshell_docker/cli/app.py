@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
 
 from cloudshell_docker import __version__
-from cloudshell_docker.cli import guarded, run_entry
+from cloudshell_docker.cli import exec_entry, guarded, run_entry
+from cloudshell_docker.options.environ import attributed, merge_own, variable_for
 from cloudshell_docker.options.globalopts import GlobalOptions
 from cloudshell_docker.options.own import OWN_FLAGS, OwnFlag, SourceOptions, source_options
 
@@ -35,23 +37,30 @@ def global_options(ctx: typer.Context) -> GlobalOptions:
     return ctx.obj if isinstance(ctx.obj, GlobalOptions) else GlobalOptions()
 
 
-@app.command(
-    context_settings={
-        "allow_extra_args": True,
-        "ignore_unknown_options": True,
-        "allow_interspersed_args": False,
-        "help_option_names": [],
-    },
-    add_help_option=False,
-)
+_PASS_THROUGH = {
+    "allow_extra_args": True,
+    "ignore_unknown_options": True,
+    "allow_interspersed_args": False,
+    "help_option_names": [],
+}
+
+
+@app.command(context_settings=_PASS_THROUGH, add_help_option=False)
 def run(ctx: typer.Context) -> None:
     """Run a container with AWS credentials: csdocker run [OPTIONS] IMAGE [COMMAND] [ARG...]."""
     raise typer.Exit(run_entry(list(ctx.args), global_options(ctx)))
 
 
+@app.command("exec", context_settings=_PASS_THROUGH, add_help_option=False)
+def exec_(ctx: typer.Context) -> None:
+    """Run a command in a running container with fresh AWS credentials: csdocker exec [OPTIONS] CONTAINER COMMAND."""
+    raise typer.Exit(exec_entry(list(ctx.args), global_options(ctx)))
+
+
 def _typer_parameter(flag: OwnFlag) -> inspect.Parameter:
     """The Typer declaration of one of csdocker's own options."""
-    option = typer.Option(flag.name, metavar=flag.metavar or None, help=flag.help)
+    # The variable is named in the help text only: it is read in one place (options.environ), not by click.
+    option = typer.Option(flag.name, metavar=flag.metavar or None, help=f"{flag.help} [env: {variable_for(flag)}]")
     if not flag.takes_value:
         annotation: Any = Annotated[bool, option]
         default: Any = False
@@ -66,15 +75,20 @@ _SOURCE_FLAGS = tuple(flag for flag in OWN_FLAGS if not flag.run_only)
 _SOURCE_PARAMETERS = [_typer_parameter(flag) for flag in _SOURCE_FLAGS]
 
 
-def _source_options(values: dict[str, Any]) -> SourceOptions:
+def _source_options(values: dict[str, Any]) -> tuple[SourceOptions, dict[str, str]]:
+    """The options given over their CSDOCKER_* variables (a switch not given leaves its variable be),
+    and which came from a variable."""
     given: dict[str, str | bool | tuple[str, ...]] = {}
     for flag in _SOURCE_FLAGS:
         value = values[flag.dest]
         if flag.repeatable:
-            given[flag.dest] = tuple(value or ())
-        elif value is not None:
+            if value:
+                given[flag.dest] = tuple(value)
+        elif value is not None and value is not False:
             given[flag.dest] = value
-    return source_options(given)
+    merged = merge_own(given, os.environ, _SOURCE_FLAGS)
+    with attributed(merged.origins):
+        return source_options(merged.values), merged.origins
 
 
 def with_source_options(command: Callable[..., int]) -> Callable[..., None]:
@@ -88,8 +102,9 @@ def with_source_options(command: Callable[..., int]) -> Callable[..., None]:
     @functools.wraps(command)
     def typer_command(**values: Any) -> None:
         def action() -> int:
-            options = _source_options({flag.dest: values.pop(flag.dest) for flag in _SOURCE_FLAGS})
-            return command(options, **values)
+            options, origins = _source_options({flag.dest: values.pop(flag.dest) for flag in _SOURCE_FLAGS})
+            with attributed(origins):  # the sources check the values: name the variable a bad one came from
+                return command(options, **values)
 
         raise typer.Exit(guarded(action, for_run=False))
 

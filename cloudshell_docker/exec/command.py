@@ -151,9 +151,8 @@ def check_relay(name: str, env: Sequence[str]) -> None:
     problem = "it has no relay address in its environment" if settings is None else relay_problem(*settings)
     if problem is not None:
         raise CsDockerError(
-            f"container {name} gets its credentials from a csdocker relay, but {problem}: the csdocker run "
-            f"that served it has ended. Recreate the container with csdocker run --inject relay, or give "
-            f"this command credentials of its own with csdocker exec --inject env"
+            f"container {name} gets its AWS credentials from a csdocker relay, and {problem}: recreate it with "
+            "csdocker run --inject relay, or give this command credentials of its own with csdocker exec --inject env"
         )
 
 

@@ -22,7 +22,7 @@ import contextlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from cloudshell_docker.errors import CsDockerError, UsageError
+from cloudshell_docker.errors import UsageError
 from cloudshell_docker.options.own import CHOICES, OWN_FLAGS, OwnFlag
 from cloudshell_docker.options.values.gocompat import GoValueError, go_parse_bool
 
@@ -88,7 +88,7 @@ def attributed(origins: Mapping[str, str], flags: Sequence[OwnFlag] = OWN_FLAGS)
     ``invalid --duration 'x'`` becomes ``invalid --duration 'x' (from CSDOCKER_DURATION)``."""
     try:
         yield
-    except CsDockerError as err:
+    except UsageError as err:
         by_dest = {flag.dest: flag for flag in flags}
         message = err.message
         for dest, variable in origins.items():

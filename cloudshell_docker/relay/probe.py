@@ -46,13 +46,13 @@ def relay_problem(url: str, token: str, timeout: float = PROBE_TIMEOUT) -> str |
         status = response.status
     except OSError as err:
         reason = err.strerror or type(err).__name__
-        return f"its credential relay at {url} no longer answers ({reason.lower()})"
+        return f"its relay at {url} no longer answers ({reason.lower()})"
     except http.client.HTTPException as err:
-        return f"its credential relay at {url} answers nonsense ({type(err).__name__})"
+        return f"its relay at {url} does not answer as a relay ({type(err).__name__})"
     finally:
         connection.close()
     if status == 200:
         return None
     if status == 401:
-        return f"the process answering at {url} is not its credential relay (the token is refused)"
-    return f"its credential relay at {url} has no credentials to give (HTTP {status})"
+        return f"whatever answers at {url} refuses its token (it is not its relay)"
+    return f"its relay at {url} has no credentials to give (HTTP {status})"

@@ -12,7 +12,7 @@ __all__ = ["CSDOCKER", "clean_env", "run_csdocker", "run_docker"]
 CSDOCKER = [sys.executable, "-m", "cloudshell_docker"]
 
 # Variables of the developer's own shell that would change what a test sees.
-_SCRUB_PREFIXES = ("AWS_", "DOCKER_")
+_SCRUB_PREFIXES = ("AWS_", "DOCKER_", "CSDOCKER_")
 
 
 def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:

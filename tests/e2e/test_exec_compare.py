@@ -1,0 +1,212 @@
+"""``csdocker exec`` side by side with ``docker exec`` on the same running container: stdout and stderr
+bytes, exit statuses, error messages, -d, -u/-w/-e/--env-file, --privileged, signals; what the command
+gets (fresh credentials in its own Env, the user's -e winning) and what the container keeps (nothing)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+
+import pytest
+
+from tests.support.endpoint import CredentialsEndpoint
+from tests.support.engine import REPO, docker, remove_containers, unique_name
+from tests.support.proc import CSDOCKER, clean_env
+
+pytestmark = pytest.mark.engine
+
+REGION = "eu-west-1"
+
+
+@pytest.fixture(scope="module")
+def box(busybox: str) -> Iterator[str]:
+    """A running container that both CLIs exec into (started by docker, so nothing of csdocker's is in it)."""
+    name = unique_name("exec")
+    docker("run", "-d", "--name", name, busybox, "sleep", "3600", check=True)
+    yield name
+    remove_containers(name)
+
+
+def ours(endpoint: CredentialsEndpoint, args: Sequence[str], *, input: bytes | None = None,
+         extra_env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    env = clean_env({"AWS_REGION": REGION, **endpoint.environ(), **(extra_env or {})})
+    return subprocess.run([*CSDOCKER, "exec", *args], env=env, input=input, capture_output=True, timeout=60,
+                          stdin=None if input is not None else subprocess.DEVNULL, cwd=REPO)
+
+
+def theirs(args: Sequence[str], *, input: bytes | None = None, extra_env: Mapping[str, str] | None = None,
+           ) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(["docker", "exec", *args], env=clean_env(extra_env), input=input, capture_output=True,
+                          timeout=60, stdin=None if input is not None else subprocess.DEVNULL, cwd=REPO)
+
+
+def first_line(stderr: bytes) -> str:
+    """The error itself: without the program's name and the CLI's usage lines."""
+    line = stderr.decode(errors="replace").split("\n", 1)[0]
+    for prefix in ("docker: ", "csdocker: "):
+        line = line.removeprefix(prefix)
+    return line
+
+
+def same(endpoint, args: list[str], **kwargs) -> tuple[subprocess.CompletedProcess[bytes], ...]:
+    mine, cli = ours(endpoint, args, **kwargs), theirs(args, **kwargs)
+    assert mine.returncode == cli.returncode, (mine.stderr, cli.stderr)
+    assert mine.stdout == cli.stdout
+    assert first_line(mine.stderr) == first_line(cli.stderr)
+    return mine, cli
+
+
+@pytest.mark.parametrize(
+    ("command", "code"),
+    [
+        (["true"], 0),
+        (["sh", "-c", "echo out; echo err >&2; exit 3"], 3),
+        (["nosuchcmd"], 126),  # docker exec says 126 for a missing command too (docker run: 127)
+        (["/etc"], 126),
+        (["/etc/passwd"], 126),
+        (["sh", "-c", "kill -KILL $$"], 137),
+    ],
+)
+def test_exit_status_and_the_runtimes_words(endpoint, box, command, code):
+    mine, _ = same(endpoint, [box, *command])
+    assert mine.returncode == code
+
+
+@pytest.mark.parametrize(("flags", "code"), [(["-u", "nosuchuser"], 126), (["-w", "/nonexist"], 126)])
+def test_a_command_that_cannot_start_is_126_with_the_engines_message_on_stdout(endpoint, box, flags, code):
+    mine, cli = same(endpoint, [*flags, box, "pwd"])
+    assert mine.returncode == code
+    assert cli.stdout  # the engine's explanation comes in the stream, as stdout
+
+
+def test_stdout_and_stderr_apart_byte_exact(endpoint, box):
+    script = "cat /bin/busybox; head -c 70000 /bin/busybox >&2; printf 'a\\0b' >&2; echo; cat /bin/busybox"
+    mine, cli = same(endpoint, [box, "sh", "-c", script])
+    assert mine.stderr == cli.stderr
+    assert len(mine.stdout) > 2 * 70000
+
+
+def test_stdin_to_the_command_and_its_end(endpoint, box):
+    data = bytes(range(256)) * 4000
+    mine, cli = same(endpoint, ["-i", box, "sh", "-c", "cat; echo after-eof >&2"], input=data)
+    assert mine.stdout == data
+    assert mine.stderr == cli.stderr == b"after-eof\n"
+
+
+def test_without_i_stdin_is_not_passed(endpoint, box):
+    mine, _ = same(endpoint, [box, "sh", "-c", "cat; echo done"], input=b"not for it\n")
+    assert mine.stdout == b"done\n"
+
+
+def test_user_workdir_env_and_env_file(endpoint, box, tmp_path: Path):
+    env_file = tmp_path / "vars"
+    env_file.write_text("A=from-file\nFOO\n# a comment\nB=2\n")
+    args = ["-u", "1000:1000", "-w", "/etc", "--env-file", str(env_file), "-e", "A=from-flag", "-e", "FOO",
+            "-e", "UNSET_ONE", box, "sh", "-c", "id; pwd; env | grep -v '^AWS_' | sort"]
+    mine, _ = same(endpoint, args, extra_env={"FOO": "from-host"})
+    out = mine.stdout.decode()
+    assert "uid=1000 gid=1000" in out and "\n/etc\n" in out
+    assert "A=from-flag" in out and "FOO=from-host" in out and "B=2" in out and "UNSET_ONE" not in out
+
+
+def test_privileged(endpoint, box):
+    plain, _ = same(endpoint, [box, "grep", "CapEff", "/proc/self/status"])
+    privileged, _ = same(endpoint, ["--privileged", box, "grep", "CapEff", "/proc/self/status"])
+    assert plain.stdout != privileged.stdout
+
+
+def test_detached(endpoint, box):
+    marker = f"/{unique_name('mark')}"
+    for who in ("ours", "theirs"):
+        args = ["-d", box, "sh", "-c", f"sleep 0.3; echo {who} > {marker}.{who}"]
+        done = ours(endpoint, args) if who == "ours" else theirs(args)
+        assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+    time.sleep(1.5)
+    shown = docker("exec", box, "sh", "-c", f"cat {marker}.ours {marker}.theirs").stdout
+    assert shown == "ours\ntheirs\n"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["-d", "{box}", "nosuchcmd"],  # the start fails: the daemon's words, exit 1
+        ["csdt-no-such-container-x", "true"],
+        ["{box}"],
+        [],
+        ["--bogus", "{box}", "true"],
+        ["-e", "=x", "{box}", "true"],
+        ["--env-file", "/nonexistent/vars", "{box}", "true"],
+        ["-it", "{box}", "true"],  # stdin is not a terminal
+        ["--detach-keys", "bogus", "{box}", "true"],
+        ["-u"],
+    ],
+    ids=["start-fails-detached", "no-such-container", "no-command", "no-args", "unknown-flag", "bad-env",
+         "missing-env-file", "not-a-tty", "bad-detach-keys", "flag-needs-value"],
+)
+def test_errors_as_docker_exec(endpoint, box, args):
+    args = [arg.format(box=box) for arg in args]
+    mine, _ = same(endpoint, args)
+    assert mine.returncode in (1, 125)
+    assert mine.stdout == b""
+
+
+def test_a_stopped_container(endpoint, busybox, names):
+    name = names.new("stopped")
+    docker("create", "--name", name, busybox, "true", check=True)
+    mine, _ = same(endpoint, [name, "true"])
+    assert mine.returncode == 1
+    assert endpoint.issued == []  # no credentials fetched for a command that cannot run
+
+
+def test_the_command_gets_fresh_credentials_and_the_container_keeps_none(endpoint, box):
+    done = ours(endpoint, [box, "env"])
+    assert done.returncode == 0, done.stderr
+    seen = dict(line.split("=", 1) for line in done.stdout.decode().splitlines() if line.startswith("AWS_"))
+    issued = endpoint.issued[-1]
+    assert seen["AWS_ACCESS_KEY_ID"] == issued.access_key_id
+    assert seen["AWS_SECRET_ACCESS_KEY"] == issued.secret_access_key
+    assert seen["AWS_SESSION_TOKEN"] == issued.token
+    assert seen["AWS_REGION"] == seen["AWS_DEFAULT_REGION"] == REGION
+    inspected = docker("inspect", box).stdout
+    assert "AWS_" not in inspected
+    assert issued.secret_access_key not in inspected
+    env = json.loads(inspected)[0]["Config"]["Env"]
+    assert not [entry for entry in env if entry.startswith("AWS_")]
+
+
+def test_the_users_own_aws_variables_win(endpoint, box):
+    done = ours(endpoint, ["-e", "AWS_REGION=us-west-2", box, "sh", "-c", "echo $AWS_REGION $AWS_DEFAULT_REGION"])
+    assert done.stdout == f"us-west-2 {REGION}\n".encode()
+
+
+def test_no_credentials_is_csdockers_own_failure_125(box):
+    env = clean_env({"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:9/creds",
+                     "AWS_REGION": REGION})
+    done = subprocess.run([*CSDOCKER, "exec", box, "true"], env=env, capture_output=True, timeout=60,
+                          stdin=subprocess.DEVNULL)
+    assert done.returncode == 125
+    assert done.stderr.count(b"\n") == 1 and b"Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_int_and_term_end_the_client_at_once_with_0_and_leave_the_command_running(endpoint, box, sig):
+    # docker CLI 28 relays no signal to an exec: at the first INT or TERM it lets go and exits 0.
+    results = {}
+    for who in ("ours", "theirs"):
+        tag = unique_name(who)
+        argv = [*CSDOCKER, "exec"] if who == "ours" else ["docker", "exec"]
+        env = clean_env({"AWS_REGION": REGION, **endpoint.environ()}) if who == "ours" else clean_env()
+        child = subprocess.Popen([*argv, box, "sh", "-c", f"echo started; sleep 20; echo {tag}"], env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        assert child.stdout is not None
+        assert child.stdout.readline() == b"started\n"
+        child.send_signal(sig)
+        out, err = child.communicate(timeout=10)
+        still = docker("exec", box, "ps", "-o", "args").stdout
+        results[who] = (child.returncode, out, err, tag in still)
+    assert results["ours"] == results["theirs"]
+    assert results["ours"] == (0, b"", b"", True)

@@ -103,7 +103,8 @@ class _Session:
                 resize_ready.set()
                 self.first_resize()
             if self.wait_for_stream(events):
-                return 0  # detached: the command runs on, as after the CLI's detach keys
+                # The command runs on; the docker CLI reports the detach as an error of its own.
+                raise EngineError("read escape sequence", exit_code=ExitCode.ERROR)
         finally:
             relay.stop()
             streams.cancel()

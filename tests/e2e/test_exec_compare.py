@@ -109,8 +109,12 @@ def test_user_workdir_env_and_env_file(endpoint, box, tmp_path: Path):
             "-e", "UNSET_ONE", box, "sh", "-c", "id; pwd; env | grep -v '^AWS_' | sort"]
     mine, _ = same(endpoint, args, extra_env={"FOO": "from-host"})
     out = mine.stdout.decode()
-    assert "uid=1000 gid=1000" in out and "\n/etc\n" in out
-    assert "A=from-flag" in out and "FOO=from-host" in out and "B=2" in out and "UNSET_ONE" not in out
+    assert "uid=1000 gid=1000" in out
+    assert "\n/etc\n" in out
+    assert "A=from-flag" in out
+    assert "FOO=from-host" in out
+    assert "B=2" in out
+    assert "UNSET_ONE" not in out
 
 
 def test_privileged(endpoint, box):
@@ -189,7 +193,8 @@ def test_no_credentials_is_csdockers_own_failure_125(box):
     done = subprocess.run([*CSDOCKER, "exec", box, "true"], env=env, capture_output=True, timeout=60,
                           stdin=subprocess.DEVNULL)
     assert done.returncode == 125
-    assert done.stderr.count(b"\n") == 1 and b"Traceback" not in done.stderr
+    assert done.stderr.count(b"\n") == 1
+    assert b"Traceback" not in done.stderr
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])

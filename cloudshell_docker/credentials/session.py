@@ -36,10 +36,10 @@ class CredentialSession:
         register_secret(creds.session_token)
         return credential_env(creds, self.region)
 
-    def warn_if_no_region(self) -> None:
+    def warn_if_no_region(self, receiver: str = "the container") -> None:
         if self.region is None:
             warn("no AWS region configured (--region, AWS_REGION, AWS_DEFAULT_REGION or the profile); "
-                 "the container gets none")
+                 f"{receiver} gets none")
 
 
 def open_session(

@@ -507,15 +507,22 @@ class Engine:
             raise EngineError("exec ID empty", exit_code=ExitCode.ERROR)
         return exec_id
 
-    def exec_start_detached(self, exec_id: str, *, tty: bool) -> None:
-        """Start the exec and return at once (``docker exec -d``)."""
+    def exec_start_detached(self, exec_id: str, *, tty: bool, console_size: list[int] | None = None) -> None:
+        """Start the exec and return at once (``docker exec -d``). ``console_size``: API 1.42's [rows, cols]."""
+        body: dict[str, Any] = {"Detach": True, "Tty": tty}
+        if console_size is not None:
+            body["ConsoleSize"] = console_size
         with self._errors(ExitCode.ERROR):
             url = self.client._url("/exec/{0}/start", exec_id)
-            self.client._raise_for_status(self.client._post_json(url, data={"Detach": True, "Tty": tty}))
+            self.client._raise_for_status(self.client._post_json(url, data=body))
 
-    def exec_attach(self, exec_id: str, *, tty: bool) -> Hijacked | TlsHijacked | ChannelHijacked:
+    def exec_attach(self, exec_id: str, *, tty: bool, console_size: list[int] | None = None,
+                    ) -> Hijacked | TlsHijacked | ChannelHijacked:
         """Start the exec on a hijacked connection: its stdin, and its output (framed unless ``tty``)."""
-        return self._hijack(self.client._url("/exec/{0}/start", exec_id), {}, {"Detach": False, "Tty": tty})
+        body: dict[str, Any] = {"Detach": False, "Tty": tty}
+        if console_size is not None:
+            body["ConsoleSize"] = console_size
+        return self._hijack(self.client._url("/exec/{0}/start", exec_id), {}, body)
 
     def exec_resize(self, exec_id: str, height: int, width: int) -> None:
         with self._errors(ExitCode.ERROR):

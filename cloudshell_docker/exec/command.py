@@ -139,7 +139,7 @@ def _variables(prepared: PreparedExec, session: CredentialSession, info: Mapping
         warn(f"container {name} has no credential relay (it was not created by csdocker run --inject relay): "
              "the command gets its credentials as variables")
     variables = session.environment()
-    session.warn_if_no_region()
+    session.warn_if_no_region("the command")
     return variables
 
 

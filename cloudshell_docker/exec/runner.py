@@ -25,6 +25,7 @@ from typing import Any, NoReturn
 from cloudshell_docker.engine.api import Engine
 from cloudshell_docker.errors import EngineError, ExitCode, UsageError
 from cloudshell_docker.exec.spec import ExecSpec
+from cloudshell_docker.run.apiversion import version_tuple
 from cloudshell_docker.run.detachkeys import DEFAULT_DETACH_KEYS, EscapeFilter, parse_detach_keys
 from cloudshell_docker.run.signals import SignalRelay, quiet_thread
 from cloudshell_docker.run.streams import AttachStreams, StreamEvent
@@ -49,18 +50,22 @@ def run_exec(spec: ExecSpec, engine: Engine, terminal: Terminal) -> int:
     config = dict(spec.config)
     if not config.get("DetachKeys"):
         config["DetachKeys"] = str(engine.general_config.get("detachKeys") or "")
-    if spec.tty:
-        rows, cols = terminal.size()
-        config["ConsoleSize"] = [rows, cols]
+    console_size: list[int] | None = None
+    if spec.tty and version_tuple(engine.api_version) >= (1, 42):
+        # The console size in the create and start bodies is API 1.42's; the docker CLI leaves it out before.
+        console_size = list(terminal.size())
+        config["ConsoleSize"] = console_size
     exec_id = engine.exec_create(spec.container, config)
     if spec.detach:
-        engine.exec_start_detached(exec_id, tty=spec.tty)
+        engine.exec_start_detached(exec_id, tty=spec.tty, console_size=console_size)
         return 0
-    return _Session(spec, engine, terminal, exec_id, str(config["DetachKeys"])).follow()
+    return _Session(spec, engine, terminal, exec_id, str(config["DetachKeys"]), console_size).follow()
 
 
 class _Session:
-    def __init__(self, spec: ExecSpec, engine: Engine, terminal: Terminal, exec_id: str, detach_keys: str) -> None:
+    def __init__(self, spec: ExecSpec, engine: Engine, terminal: Terminal, exec_id: str, detach_keys: str,
+                 console_size: list[int] | None) -> None:
+        self.console_size = console_size
         self.spec = spec
         self.engine = engine
         self.terminal = terminal
@@ -70,7 +75,7 @@ class _Session:
     def follow(self) -> int:
         spec, terminal = self.spec, self.terminal
         events: queue.SimpleQueue[StreamEvent] = queue.SimpleQueue()
-        conn = self.engine.exec_attach(self.exec_id, tty=spec.tty)
+        conn = self.engine.exec_attach(self.exec_id, tty=spec.tty, console_size=self.console_size)
         follow_size = spec.tty and terminal.stdin_is_terminal  # the CLI watches the size when stdin is one
         resize_ready = threading.Event()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cloudshell_docker.errors import ExitCode, UsageError
@@ -54,11 +54,11 @@ def parse_exec_args(argv: Sequence[str]) -> ParsedExec:
     result = ParsedExec(container="", command=(), flags=parsed.flags, own=dict(parsed.own),
                         docker_args=parsed.kept[: len(parsed.kept) - len(parsed.positionals)])
     if result.switch("--help"):
-        return ParsedExec(**{**result.__dict__, "help_requested": True})
+        return replace(result, help_requested=True)
     if len(parsed.positionals) < 2:
         raise UsageError("'docker exec' requires at least 2 arguments", exit_code=ExitCode.ERROR)
     container, *command = parsed.positionals
-    return ParsedExec(**{**result.__dict__, "container": container, "command": tuple(command)})
+    return replace(result, container=container, command=tuple(command))
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,7 @@ def exec_spec(parsed: ParsedExec, environ: Mapping[str, str], cwd: str | None = 
         "AttachStdin": attach_stdin,
         "AttachStdout": not detach,
         "AttachStderr": not detach,
+        "Detach": detach,
         "DetachKeys": parsed.string("--detach-keys"),
         "Env": env or None,
         "WorkingDir": parsed.string("--workdir"),

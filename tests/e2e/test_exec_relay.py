@@ -1,0 +1,97 @@
+"""``csdocker exec`` into a container created by ``csdocker run --inject relay`` (csdocker's label): the
+command gets no static secret, with CSDOCKER_INJECT or without; a relay that is gone is reported (125);
+``--inject env`` on the command line is the one way to give such a command credentials of its own.
+And the same commands into a container of the env kind, with CSDOCKER_INJECT=relay and without."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator, Mapping, Sequence
+
+import pytest
+
+from tests.support.endpoint import CredentialsEndpoint
+from tests.support.engine import docker
+from tests.support.proc import CSDOCKER
+from tests.support.relay_run import REGION, port_refuses, processes_mentioning, upstream_env
+
+pytestmark = pytest.mark.engine
+
+SHOW = "env | grep '^AWS_' | sort"
+
+
+@pytest.fixture
+def upstream() -> Iterator[CredentialsEndpoint]:
+    with CredentialsEndpoint() as server:
+        yield server
+
+
+def csdocker(upstream: CredentialsEndpoint, args: Sequence[str], extra: Mapping[str, str] | None = None,
+             ) -> subprocess.CompletedProcess[str]:
+    env = upstream_env(upstream, {"AWS_REGION": REGION, **(extra or {})})
+    return subprocess.run([*CSDOCKER, *args], env=env, capture_output=True, text=True,
+                          timeout=90, stdin=subprocess.DEVNULL)
+
+
+def aws_vars(output: str) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in output.splitlines() if "=" in line)
+
+
+def wait_for(predicate, timeout: float = 20) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_a_relay_container_keeps_its_relay_whatever_csdocker_inject_says(busybox, names, upstream):
+    name = names.new("relay-exec")
+    started = csdocker(upstream, ["run", "-d", "--inject", "relay", "--region", REGION, "--name", name,
+                                  busybox, "sleep", "300"])
+    assert started.returncode == 0, started.stderr
+    labels = json.loads(docker("inspect", name, check=True).stdout)[0]["Config"]["Labels"]
+    assert labels == {"csdocker.managed": "relay-container"}
+    issued_before = len(upstream.issued)
+    for extra in ({}, {"CSDOCKER_INJECT": "relay"}, {"CSDOCKER_INJECT": "env"}):
+        done = csdocker(upstream, ["exec", name, "sh", "-c", SHOW], extra)
+        assert done.returncode == 0, (extra, done.stderr)
+        seen = aws_vars(done.stdout)
+        assert "AWS_SECRET_ACCESS_KEY" not in seen
+        assert set(seen) == {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+                             "AWS_REGION", "AWS_DEFAULT_REGION"}
+    assert len(upstream.issued) == issued_before  # exec fetched nothing: the relay serves the container
+    # The command line's --inject env is a choice: the command gets credentials of its own.
+    own = csdocker(upstream, ["exec", "--inject", "env", name, "sh", "-c", SHOW])
+    assert aws_vars(own.stdout)["AWS_SECRET_ACCESS_KEY"] == upstream.issued[-1].secret_access_key
+    # The follower goes (as when the machine rebooted): exec says so, and starts nothing.
+    url = aws_vars(csdocker(upstream, ["exec", name, "sh", "-c", SHOW]).stdout)["AWS_CONTAINER_CREDENTIALS_FULL_URI"]
+    for pid in processes_mentioning(name):
+        os.kill(pid, signal.SIGKILL)
+    assert wait_for(lambda: port_refuses(url))
+    gone = csdocker(upstream, ["exec", name, "sh", "-c", "echo ran"])
+    assert gone.returncode == 125
+    assert gone.stdout == ""
+    assert gone.stderr.count("\n") == 1
+    assert f"container {name} gets its AWS credentials from a csdocker relay" in gone.stderr
+    assert "no longer answers" in gone.stderr
+    assert "csdocker exec --inject env" in gone.stderr
+
+
+def test_an_env_container_gets_fresh_credentials_with_csdocker_inject_relay_or_without(busybox, names, upstream):
+    name = names.new("env-exec")
+    started = csdocker(upstream, ["run", "-d", "--region", REGION, "--name", name, busybox, "sleep", "300"])
+    assert started.returncode == 0, started.stderr
+    for extra in ({}, {"CSDOCKER_INJECT": "relay"}):
+        done = csdocker(upstream, ["exec", name, "sh", "-c", SHOW], extra)
+        assert done.returncode == 0, (extra, done.stderr)
+        assert done.stderr == ""  # a default from the environment is no reason to warn
+        assert aws_vars(done.stdout)["AWS_SECRET_ACCESS_KEY"] == upstream.issued[-1].secret_access_key
+    told = csdocker(upstream, ["exec", "--inject", "relay", name, "true"])
+    assert told.returncode == 0
+    assert "has no credential relay" in told.stderr

@@ -60,7 +60,7 @@ def exec_(ctx: typer.Context) -> None:
 def _typer_parameter(flag: OwnFlag) -> inspect.Parameter:
     """The Typer declaration of one of csdocker's own options."""
     # The variable is named in the help text only: it is read in one place (options.environ), not by click.
-    option = typer.Option(flag.name, metavar=flag.metavar or None, help=f"{flag.help} [env: {variable_for(flag)}]")
+    option = typer.Option(flag.name, metavar=flag.metavar or None, help=f"{flag.help} (env: {variable_for(flag)})")
     if not flag.takes_value:
         annotation: Any = Annotated[bool, option]
         default: Any = False

@@ -15,7 +15,7 @@ def own_option_lines(flags: Sequence[OwnFlag] = OWN_FLAGS) -> list[str]:
     lines = []
     for flag in flags:
         name = f"{flag.name} {flag.metavar}".rstrip()
-        lines.append(f"  {name:<34} {flag.help} [env: {variable_for(flag)}]")
+        lines.append(f"  {name:<34} {flag.help} (env: {variable_for(flag)})")
     return lines
 
 

@@ -3,10 +3,6 @@ it, csdocker's own options mix in, and the exec create body is put together as t
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,31 +11,11 @@ from cloudshell_docker.errors import ExitCode, UsageError
 from cloudshell_docker.exec.flags import EXEC_FLAGS, EXEC_HELP
 from cloudshell_docker.exec.spec import exec_spec, parse_exec_args
 from cloudshell_docker.options.own import OWN_FLAGS
-from tests.support.recorder import EngineRecorder
-
-_HELP_LINE = re.compile(r"^ {2,6}(?:(-\S), )?(--[a-z0-9-]+)(?: ([a-z0-9-]+))?(?: {2,}|$)")
-
-
-def docker_exec_help() -> dict[str, tuple[str | None, str]]:
-    if shutil.which("docker") is None:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail("no docker CLI (CI=true)")
-        pytest.skip("no docker CLI")
-    with EngineRecorder(fake_api_version="1.41") as recorder:
-        done = subprocess.run(["docker", "exec", "--help"], capture_output=True, text=True, timeout=60,
-                              env={"PATH": os.environ["PATH"], "HOME": "/nonexistent",
-                                   "DOCKER_HOST": recorder.docker_host})
-    assert done.returncode == 0, done.stderr
-    listed = {}
-    for line in done.stdout.splitlines():
-        match = _HELP_LINE.match(line)
-        if match:
-            listed[match.group(2)] = (match.group(1), match.group(3) or "")
-    return listed
+from tests.support.clihelp import docker_help_flags
 
 
 def test_table_is_what_docker_exec_help_lists():
-    listed = docker_exec_help()
+    listed = docker_help_flags("exec", "1.41")
     table = {flag.name: (flag.short, flag.takes_value) for flag in EXEC_FLAGS.flags if flag.name != "--help"}
     assert {name: (short, bool(kind)) for name, (short, kind) in listed.items()} == table
     assert len(listed) == 9

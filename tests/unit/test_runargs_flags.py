@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
-import subprocess
-
 import pytest
 
 from cloudshell_docker.errors import UsageError
@@ -15,7 +10,7 @@ from cloudshell_docker.run.apiversion import version_tuple
 from cloudshell_docker.run.flags import DOCKER_FLAGS, by_long_name, by_short_name
 from cloudshell_docker.run.parse import parse_run_args
 from cloudshell_docker.run.translate import CONSUMED_FLAGS
-from tests.support.recorder import EngineRecorder
+from tests.support.clihelp import docker_help_flags
 from tests.support.runargs_cases import CASES
 from tests.support.runargs_oracle import load_oracle
 
@@ -71,26 +66,9 @@ def test_every_flag_appears_in_a_recorded_case():
     assert table - with_body == windows_only | {"--help"}
 
 
-_HELP_LINE = re.compile(r"^ {2,6}(?:(-\S), )?(--[a-z0-9-]+)(?: ([a-z0-9-]+))?(?: {2,}|$)")
-
-
 def docker_run_help(api_version: str) -> dict[str, tuple[str | None, str]]:
     """The flags `docker run --help` lists when the daemon speaks ``api_version``: name -> (short, type)."""
-    if shutil.which("docker") is None:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail("no docker CLI (CI=true)")
-        pytest.skip("no docker CLI")
-    with EngineRecorder(fake_api_version=api_version) as recorder:
-        done = subprocess.run(["docker", "run", "--help"], capture_output=True, text=True, timeout=60,
-                              env={"PATH": os.environ["PATH"], "HOME": "/nonexistent",
-                                   "DOCKER_HOST": recorder.docker_host})
-    assert done.returncode == 0, done.stderr
-    listed = {}
-    for line in done.stdout.splitlines():
-        match = _HELP_LINE.match(line)
-        if match:
-            listed[match.group(2)] = (match.group(1), match.group(3) or "")
-    return listed
+    return docker_help_flags("run", api_version)
 
 
 @pytest.mark.parametrize("api_version", ["1.41", "1.50"])

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.test_mission import make_role, moto_client
-from tests.support.engine import REPO
+from tests.support.engine import REPO, unique_name
 from tests.support.proc import clean_env
 
 pytestmark = pytest.mark.engine
@@ -84,3 +84,28 @@ def test_ci_job_example_same_with_docker_and_csdocker(busybox, endpoint, bin_dir
     with_docker = run_example("ci-job.sh", {**env, "DOCKER": "docker"}, bin_dir)
     assert with_docker.returncode == 1
     assert with_docker.stdout.splitlines() == with_csdocker.stdout.splitlines()[:5]
+
+
+def test_dev_container_example_alias_docker_csdocker_mixes_run_exec_and_passthrough(busybox, endpoint, bin_dir):
+    env = {**endpoint.environ(), "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true", "IMAGE": busybox}
+    lines = {}
+    for who, flag in (("csdocker", "1"), ("docker", "0")):
+        done = run_example("dev-container.sh", {**env, "CSDOCKER": flag, "NAME": unique_name(f"dev-{who}")},
+                           bin_dir)
+        assert done.returncode == 0, done.stderr
+        lines[who] = done.stdout.splitlines()
+    expected = [
+        "the container",
+        "exec has credentials: yes",
+        "a", "b",
+        "exec failed with 4 as expected",
+        "hello from /etc as uid 1000",
+        "written in the background",
+        "stopped",
+        "removed",
+    ]
+    assert lines["csdocker"] == expected
+    # The plain docker CLI: the same, except that its exec has no credentials.
+    assert lines["docker"] == [line.replace(": yes", ": ") for line in expected]
+    # csdocker asked the endpoint once for the run and once for each of the six execs; never for the passthrough
+    assert len(endpoint.requests) == 7

@@ -87,11 +87,14 @@ def test_an_env_container_gets_fresh_credentials_with_csdocker_inject_relay_or_w
     name = names.new("env-exec")
     started = csdocker(upstream, ["run", "-d", "--region", REGION, "--name", name, busybox, "sleep", "300"])
     assert started.returncode == 0, started.stderr
+    started_with = upstream.issued[-1].access_key_id
     for extra in ({}, {"CSDOCKER_INJECT": "relay"}):
+        upstream.rotate()  # the credentials the container was started with have run out
         done = csdocker(upstream, ["exec", name, "sh", "-c", SHOW], extra)
         assert done.returncode == 0, (extra, done.stderr)
         assert done.stderr == ""  # a default from the environment is no reason to warn
         assert aws_vars(done.stdout)["AWS_SECRET_ACCESS_KEY"] == upstream.issued[-1].secret_access_key
+        assert aws_vars(done.stdout)["AWS_ACCESS_KEY_ID"] != started_with
     told = csdocker(upstream, ["exec", "--inject", "relay", name, "true"])
     assert told.returncode == 0
     assert "has no credential relay" in told.stderr

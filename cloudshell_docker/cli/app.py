@@ -25,8 +25,8 @@ __all__ = ["app"]
 
 app = typer.Typer(
     name="csdocker",
-    help=f"csdocker {__version__}: docker run, with the host's temporary AWS credentials injected. "
-    "Any other command is handed to the docker CLI unchanged.",
+    help=f"csdocker {__version__}: docker run and docker exec, with the host's temporary AWS credentials "
+    "injected. Any other command is handed to the docker CLI unchanged.",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,

@@ -3,6 +3,7 @@ it, csdocker's own options mix in, and the exec create body is put together as t
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,9 @@ from cloudshell_docker.exec.flags import EXEC_FLAGS, EXEC_HELP
 from cloudshell_docker.exec.spec import exec_spec, parse_exec_args
 from cloudshell_docker.options.own import OWN_FLAGS
 from tests.support.clihelp import docker_help_flags
+from tests.support.proc import CSDOCKER, clean_env
+
+CSDOCKER_IMPORTTIME = [CSDOCKER[0], "-X", "importtime", *CSDOCKER[1:]]
 
 
 def test_table_is_what_docker_exec_help_lists():
@@ -114,3 +118,15 @@ def test_an_env_file_that_cannot_be_read_is_exit_1(tmp_path: Path):
         exec_spec(parse_exec_args(["--env-file", "nope", "box", "sh"]), {}, str(tmp_path))
     assert caught.value.message == "open nope: no such file or directory"
     assert caught.value.exit_code == ExitCode.ERROR
+
+
+@pytest.mark.parametrize("args", [["exec", "--help"], ["exec", "--dry-run", "box", "true"], ["exec", "box"],
+                                  ["run", "--help"], ["run", "--dry-run", "local/busybox", "true"]])
+def test_help_dry_run_and_usage_errors_start_without_the_heavy_libraries(args):
+    # (with the region in the environment: finding a profile's region takes botocore, by design)
+    done = subprocess.run([*CSDOCKER_IMPORTTIME, *args], env=clean_env({"AWS_REGION": "eu-west-1"}),
+                          capture_output=True, text=True,
+                          timeout=60, stdin=subprocess.DEVNULL)
+    loaded = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "cloudshell_docker.cli" in loaded  # the measurement saw csdocker start
+    assert not loaded & {"docker", "boto3", "botocore", "typer", "requests"}

@@ -122,8 +122,9 @@ def _engine_step(step: Any) -> Any:
 
 
 def _running(info: Mapping[str, Any]) -> bool:
+    """Running and not paused: a command can start in it (otherwise the engine's create says why)."""
     state = info.get("State") or {}
-    return bool(state.get("Running")) if isinstance(state, Mapping) else False
+    return isinstance(state, Mapping) and bool(state.get("Running")) and not state.get("Paused")
 
 
 def _variables(prepared: PreparedExec, session: CredentialSession, info: Mapping[str, Any]) -> dict[str, str]:

@@ -8,8 +8,9 @@ the output has ended the exit code is read from ``GET /exec/ID/json``.
 Streams, raw mode, detach keys and the signal handling are the run's (run.streams, run.terminal,
 run.detachkeys, run.signals). Signals differ from a run's: ``docker exec`` relays none to the
 command; at the first INT or TERM it lets go of the stream and exits 0 at once, leaving the
-command running in the container (docker CLI 28 does exactly that); other signals take their
-default action, the terminal given back first.
+command running in the container (docker CLI 28 does exactly that); the signals Go's runtime
+ignores (USR1, USR2, ALRM, the real-time ones, ...) are ignored; the rest (HUP, QUIT, ...) take
+their default action, the terminal given back first.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import signal
 import threading
 import time
 from collections.abc import Mapping
@@ -32,6 +34,13 @@ from cloudshell_docker.run.streams import AttachStreams, StreamEvent
 from cloudshell_docker.run.terminal import Terminal
 
 __all__ = ["check_tty", "run_exec"]
+
+# Signals the docker CLI (a Go program that asks for none of these during an exec) ignores: Go's
+# runtime drops them unless told otherwise. The others (HUP, QUIT, ABRT, ...) still end the client.
+_GO_IGNORES = frozenset({
+    signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM, signal.SIGXCPU, signal.SIGXFSZ, signal.SIGVTALRM,
+    signal.SIGPROF, signal.SIGIO, signal.SIGPWR, *range(signal.SIGRTMIN, signal.SIGRTMAX + 1),
+})
 
 # How long to look again for the exit code when the engine ends the stream a moment before it
 # has recorded the exit (engines before 23.0 can).
@@ -84,6 +93,7 @@ class _Session:
                 with contextlib.suppress(EngineError):
                     self.resize()
 
+        ignored = _ignore(_GO_IGNORES)  # before the relay, which leaves a signal that is not SIG_DFL alone
         relay = SignalRelay(forward=None, on_winch=on_winch if follow_size else None,
                             on_fatal=terminal.restore, on_termination=self.let_go,
                             stderr_fd=terminal.stderr_fd).start()
@@ -112,6 +122,7 @@ class _Session:
                 raise EngineError("read escape sequence", exit_code=ExitCode.ERROR)
         finally:
             relay.stop()
+            _restore(ignored)
             streams.cancel()
             terminal.restore()
         return self.exit_code()
@@ -181,3 +192,20 @@ def _detach_keys(keys: str) -> bytes:
         return parse_detach_keys(keys)
     except ValueError:
         return DEFAULT_DETACH_KEYS  # the engine refuses such keys at create, before this
+
+
+def _ignore(signums: frozenset[int]) -> dict[int, Any]:
+    """Ignore ``signums`` (main thread only); the handlers they had, for ``_restore``."""
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is not threading.main_thread():
+        return previous
+    for signum in signums:
+        with contextlib.suppress(OSError, ValueError):
+            previous[signum] = signal.signal(signum, signal.SIG_IGN)
+    return previous
+
+
+def _restore(previous: dict[int, Any]) -> None:
+    for signum, handler in previous.items():
+        with contextlib.suppress(OSError, ValueError, TypeError):
+            signal.signal(signum, handler)

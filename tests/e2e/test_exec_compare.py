@@ -166,6 +166,16 @@ def test_a_stopped_container(endpoint, busybox, names):
     assert endpoint.issued == []  # no credentials fetched for a command that cannot run
 
 
+def test_a_paused_container(endpoint, busybox, names):
+    name = names.new("paused")
+    docker("run", "-d", "--name", name, busybox, "sleep", "60", check=True)
+    docker("pause", name, check=True)
+    mine, _ = same(endpoint, [name, "true"])
+    assert mine.returncode == 1
+    assert "is paused" in mine.stderr.decode()
+    assert endpoint.issued == []
+
+
 def test_the_command_gets_fresh_credentials_and_the_container_keeps_none(endpoint, box):
     done = ours(endpoint, [box, "env"])
     assert done.returncode == 0, done.stderr
@@ -215,3 +225,22 @@ def test_int_and_term_end_the_client_at_once_with_0_and_leave_the_command_runnin
         results[who] = (child.returncode, out, err, tag in still)
     assert results["ours"] == results["theirs"]
     assert results["ours"] == (0, b"", b"", True)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM, signal.SIGRTMIN + 3, signal.SIGHUP],
+                         ids=["USR1", "USR2", "ALRM", "RTMIN+3", "HUP"])
+def test_other_signals_as_the_go_runtime_of_the_cli_takes_them(endpoint, box, sig):
+    # Go ignores USR1, USR2, ALRM and the real-time signals when not asked for them; HUP ends the client.
+    results = {}
+    for who in ("ours", "theirs"):
+        argv = [*CSDOCKER, "exec"] if who == "ours" else ["docker", "exec"]
+        env = clean_env({"AWS_REGION": REGION, **endpoint.environ()}) if who == "ours" else clean_env()
+        child = subprocess.Popen([*argv, box, "sh", "-c", "echo started; sleep 1; echo done"], env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        assert child.stdout is not None
+        assert child.stdout.readline() == b"started\n"
+        child.send_signal(sig)
+        out, err = child.communicate(timeout=10)
+        results[who] = (child.returncode, out, err)
+    assert results["ours"] == results["theirs"]
+    assert results["ours"] == ((-signal.SIGHUP, b"", b"") if sig == signal.SIGHUP else (0, b"done\n", b""))

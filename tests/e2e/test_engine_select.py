@@ -24,7 +24,7 @@ from cloudshell_docker.engine.connect import connect
 from cloudshell_docker.errors import CsDockerError, EngineError, ExitCode
 from cloudshell_docker.options.globalopts import split_global_options
 from tests.support.certs import TLSMaterial, make_tls_material
-from tests.support.engine import containers_labelled, docker
+from tests.support.engine import containers_labelled, docker, unique_name
 from tests.support.engineproxy import EngineProxy
 from tests.support.proc import run_csdocker
 
@@ -433,3 +433,38 @@ def test_csdocker_run_speaks_the_negotiated_version(engine_api, expected, tmp_pa
         assert ours.stdout == b"ran\n"
         assert wire_versions(proxy) == {f"v{expected}"}
         assert any("/containers/create" in path for path in proxy.paths)
+
+
+# ---- csdocker exec on another engine: over TLS, and at a newer API version ----------------------------------
+
+
+@pytest.fixture
+def exec_box(busybox: str) -> Iterator[str]:
+    name = unique_name("exec-engine")
+    docker("run", "-d", "--name", name, busybox, "sleep", "120", check=True)
+    yield name
+    docker("rm", "-f", name)
+
+
+@pytest.mark.parametrize("case", ["flags", "context-flag"])
+def test_csdocker_exec_over_tls_like_the_cli(case, tls_material, tls_proxy, tls_context_config, tmp_path, endpoint,
+                                             exec_box):
+    argv, env = tls_cases(tls_material, tls_proxy, tls_context_config, tmp_path)[case]
+    command = ["exec", "-i", exec_box, "sh", "-c", "cat; echo after-eof; echo err >&2; exit 3"]
+    theirs = cli([*argv, *command], env, input="over tls\n")
+    tls_proxy.reset()
+    ours = run_csdocker([*argv, *command], env={**env, **endpoint.environ(), "AWS_REGION": "eu-west-1"},
+                        input=b"over tls\n", timeout=30)
+    assert (ours.returncode, ours.stdout.decode(), ours.stderr.decode()) == (3, theirs.stdout, theirs.stderr)
+    assert theirs.stdout == "over tls\nafter-eof\n"
+    assert tls_proxy.connections > 0
+
+
+def test_csdocker_exec_tty_at_a_newer_api_version(tmp_path, endpoint, exec_box):
+    # API 1.42 and newer: the console size goes in the exec's create and start bodies, as the CLI sends it.
+    with EngineProxy(ping_api_version="1.52") as proxy:
+        ours = run_csdocker(["-H", proxy.host, "exec", "-t", exec_box, "sh", "-c", "echo ran; exit 3"],
+                            env={"HOME": str(tmp_path), **endpoint.environ(), "AWS_REGION": "eu-west-1"})
+        assert ours.returncode == 3, ours.stderr
+        assert ours.stdout == b"ran\r\n"
+        assert wire_versions(proxy) == {"v1.50"}

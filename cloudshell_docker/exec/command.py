@@ -17,9 +17,9 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from cloudshell_docker.credentials.session import CredentialSession, open_session, session_region, warn
 from cloudshell_docker.engine.target import EngineTarget
@@ -31,6 +31,8 @@ from cloudshell_docker.options.globalopts import GlobalOptions
 from cloudshell_docker.options.own import RunOwnOptions, run_own_options
 
 __all__ = ["PreparedExec", "exec_command", "exec_help", "prepare"]
+
+T = TypeVar("T")
 
 _CREDENTIAL_NAMES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 _REGION_NAMES = ("AWS_REGION", "AWS_DEFAULT_REGION")
@@ -111,7 +113,7 @@ def exec_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
     return run_exec(spec, engine, terminal)
 
 
-def _engine_step(step: Any) -> Any:
+def _engine_step(step: Callable[[], T]) -> T:
     """``step()``; an engine failure exits 1, as every failure of ``docker exec`` does."""
     try:
         return step()

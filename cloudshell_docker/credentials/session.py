@@ -1,6 +1,7 @@
 """One command's credentials: the chosen source, the region, and the variables a process gets.
 
-``run`` and ``exec`` both open one: the options are checked and the source chosen before the
+````run`` and ``exec`` both read their own options the same way (``command_options``: the command
+line over the CSDOCKER_* variables) and open one session: the options are checked and the source chosen before the
 engine is asked anything; nothing is fetched until ``environment()`` is called (the env
 injection) or the relay primes itself from ``source`` (the relay injection).
 """
@@ -14,10 +15,11 @@ from dataclasses import dataclass
 from cloudshell_docker.credentials import select_source
 from cloudshell_docker.credentials.model import CredentialSource, credential_env
 from cloudshell_docker.credentials.region import resolve_region
-from cloudshell_docker.options.own import SourceOptions
+from cloudshell_docker.options.environ import attributed, merge_own
+from cloudshell_docker.options.own import OwnValues, RunOwnOptions, SourceOptions, run_own_options
 from cloudshell_docker.redact import register_secret
 
-__all__ = ["CredentialSession", "open_session", "session_region", "warn"]
+__all__ = ["CommandOptions", "CredentialSession", "command_options", "open_session", "session_region", "warn"]
 
 
 def warn(message: str) -> None:
@@ -57,3 +59,27 @@ def open_session(
 def session_region(options: SourceOptions, environ: Mapping[str, str]) -> str | None:
     """--region > AWS_REGION > AWS_DEFAULT_REGION > the profile's (None: no region)."""
     return resolve_region(options.region, environ, options.profile)
+
+
+@dataclass(frozen=True)
+class CommandOptions:
+    """``run``'s or ``exec``'s own options: the command line's over the CSDOCKER_* variables, which
+    came from a variable (dest -> its name, so that a complaint names it), and the region."""
+
+    own: RunOwnOptions
+    origins: Mapping[str, str]
+    region: str | None
+    environ: Mapping[str, str]
+
+    def open_session(self, prompt: Callable[[str], str] | None = None) -> CredentialSession:
+        """Check the source options and choose the source (nothing fetched yet)."""
+        with attributed(self.origins):
+            return open_session(self.own.source, self.environ, self.region, prompt=prompt)
+
+
+def command_options(given: OwnValues, environ: Mapping[str, str]) -> CommandOptions:
+    """The own options typed (``given``) over their variables; UsageError naming a bad one."""
+    merged = merge_own(given, environ)
+    with attributed(merged.origins):
+        own = run_own_options(merged.values)
+    return CommandOptions(own, merged.origins, session_region(own.source, environ), environ)

@@ -21,14 +21,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from cloudshell_docker.credentials.session import CredentialSession, open_session, session_region, warn
+from cloudshell_docker.credentials.session import CommandOptions, CredentialSession, command_options, warn
 from cloudshell_docker.engine.target import EngineTarget
 from cloudshell_docker.errors import CsDockerError, EngineError, ExitCode
 from cloudshell_docker.exec.flags import EXEC_HELP
 from cloudshell_docker.exec.spec import ExecSpec, ParsedExec, exec_spec, parse_exec_args
-from cloudshell_docker.options.environ import attributed, merge_own
 from cloudshell_docker.options.globalopts import GlobalOptions
-from cloudshell_docker.options.own import RunOwnOptions, run_own_options
 
 __all__ = ["PreparedExec", "exec_command", "exec_help", "prepare"]
 
@@ -43,16 +41,13 @@ _EXPIRY_NAME = "AWS_CREDENTIAL_EXPIRATION"
 class PreparedExec:
     parsed: ParsedExec
     spec: ExecSpec
-    own: RunOwnOptions
-    origins: Mapping[str, str]
-    region: str | None
+    options: CommandOptions
     target: EngineTarget
-    environ: Mapping[str, str]
 
     @property
     def env_asked_for(self) -> bool:
         """``--inject env`` on the command line itself (not from CSDOCKER_INJECT): an explicit choice."""
-        return self.own.inject == "env" and "inject" in self.parsed.own
+        return self.options.own.inject == "env" and "inject" in self.parsed.own
 
 
 def exec_help() -> str:
@@ -80,11 +75,7 @@ def prepare(argv: Sequence[str], global_options: GlobalOptions, environ: Mapping
         print(exec_help())
         return None
     spec = exec_spec(parsed, environ)
-    merged = merge_own(parsed.own, environ)
-    with attributed(merged.origins):
-        own = run_own_options(merged.values)
-    region = session_region(own.source, environ)
-    return PreparedExec(parsed, spec, own, merged.origins, region, EngineTarget(global_options, environ), environ)
+    return PreparedExec(parsed, spec, command_options(parsed.own, environ), EngineTarget(global_options, environ))
 
 
 def exec_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
@@ -92,10 +83,9 @@ def exec_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
     prepared = prepare(argv, global_options, dict(os.environ))
     if prepared is None:
         return 0
-    if prepared.own.dry_run:
+    if prepared.options.own.dry_run:
         return dry_run(prepared, global_options)
-    with attributed(prepared.origins):
-        session = open_session(prepared.own.source, prepared.environ, prepared.region)
+    session = prepared.options.open_session()
     engine = _engine_step(prepared.target.connect)
     from cloudshell_docker.exec.runner import check_tty, run_exec
     from cloudshell_docker.run.terminal import Terminal
@@ -138,7 +128,7 @@ def _variables(prepared: PreparedExec, session: CredentialSession, info: Mapping
     if is_relay_container(config.get("Labels")) and not prepared.env_asked_for:
         check_relay(name, config.get("Env") or ())
         return {}
-    if prepared.own.inject == "relay" and "inject" in prepared.parsed.own:
+    if prepared.options.own.inject == "relay" and "inject" in prepared.parsed.own:
         warn(f"container {name} has no credential relay (it was not created by csdocker run --inject relay): "
              "the command gets its credentials as variables")
     variables = session.environment()
@@ -171,14 +161,15 @@ def dry_run(prepared: PreparedExec, global_options: GlobalOptions) -> int:
     from cloudshell_docker.run.dryrun import env_hint, global_args
 
     given = {entry.split("=", 1)[0] for entry in prepared.spec.config.get("Env") or ()}
-    names = [*_CREDENTIAL_NAMES, *(_REGION_NAMES if prepared.region else ()), _EXPIRY_NAME]
+    names = [*_CREDENTIAL_NAMES, *(_REGION_NAMES if prepared.options.region else ()), _EXPIRY_NAME]
     refs = [arg for name in names if name not in given for arg in ("-e", name)]
     parsed = prepared.parsed
     argv = ["docker", *global_args(global_options), "exec", *refs, *parsed.docker_args,
             parsed.container, *parsed.command]
     sys.stdout.write(shlex.join(argv) + "\n")
     sys.stdout.flush()
-    sys.stderr.write(f"csdocker: the command reads the credentials from the environment: {env_hint(prepared.own)}\n"
+    hint = env_hint(prepared.options.own)
+    sys.stderr.write(f"csdocker: the command reads the credentials from the environment: {hint}\n"
                      "csdocker: note: a container created with --inject relay gets none of them: it keeps its relay\n")
     sys.stderr.flush()
     return 0

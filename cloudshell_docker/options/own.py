@@ -15,6 +15,7 @@ __all__ = [
     "CHOICES",
     "OWN_FLAGS",
     "OwnFlag",
+    "OwnValues",
     "RunOwnOptions",
     "SourceName",
     "SourceOptions",

@@ -10,14 +10,12 @@ Errors propagate as CsDockerError; ``cli`` prints them and picks the exit code.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from cloudshell_docker.credentials.session import CredentialSession, open_session, session_region
+from cloudshell_docker.credentials.session import CommandOptions, command_options
 from cloudshell_docker.engine.target import EngineTarget
-from cloudshell_docker.options.environ import attributed, merge_own
 from cloudshell_docker.options.globalopts import GlobalOptions
-from cloudshell_docker.options.own import RunOwnOptions, run_own_options
 from cloudshell_docker.run.inject import EnvInjection, InjectionStrategy, RelayInjection
 from cloudshell_docker.run.parse import parse_run_args
 from cloudshell_docker.run.spec import ParsedRun, RunSpec
@@ -32,11 +30,8 @@ class PreparedRun:
 
     parsed: ParsedRun
     spec: RunSpec
-    own: RunOwnOptions
-    origins: Mapping[str, str]  # own options read from CSDOCKER_* variables: dest -> variable
-    region: str | None
+    options: CommandOptions
     target: EngineTarget
-    environ: Mapping[str, str]
 
 
 def prepare(argv: Sequence[str], global_options: GlobalOptions, environ: Mapping[str, str]) -> PreparedRun | None:
@@ -51,28 +46,19 @@ def prepare(argv: Sequence[str], global_options: GlobalOptions, environ: Mapping
     context = TranslateContext(environ=environ, cwd=os.getcwd(), docker_config_dir=global_options.config,
                                daemon_host=target.host)
     spec = translate(parsed, context)
-    merged = merge_own(parsed.own, environ)
-    with attributed(merged.origins):
-        own = run_own_options(merged.values)
-    region = session_region(own.source, environ)
-    return PreparedRun(parsed, spec, own, merged.origins, region, target, environ)
+    return PreparedRun(parsed, spec, command_options(parsed.own, environ), target)
 
 
-def strategy_for(prepared: PreparedRun) -> InjectionStrategy:
+def strategy_for(options: CommandOptions) -> InjectionStrategy:
     """Choose the source (every option checked, nothing fetched) and how it reaches the container."""
-    with attributed(prepared.origins):
-        if prepared.own.inject == "relay":
-            from cloudshell_docker.relay.prompt import PromptGate
+    if options.own.inject == "relay":
+        from cloudshell_docker.relay.prompt import PromptGate
 
-            # An MFA code may be asked for once, before the container owns the terminal;
-            # the relay's later refreshes must never prompt.
-            gate = PromptGate()
-            return RelayInjection(_session(prepared, gate), gate)
-        return EnvInjection(_session(prepared, None))
-
-
-def _session(prepared: PreparedRun, prompt: Callable[[str], str] | None) -> CredentialSession:
-    return open_session(prepared.own.source, prepared.environ, prepared.region, prompt=prompt)
+        # An MFA code may be asked for once, before the container owns the terminal;
+        # the relay's later refreshes must never prompt.
+        gate = PromptGate()
+        return RelayInjection(options.open_session(prompt=gate), gate)
+    return EnvInjection(options.open_session())
 
 
 def run_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
@@ -80,12 +66,13 @@ def run_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
     prepared = prepare(argv, global_options, dict(os.environ))
     if prepared is None:
         return 0
-    if prepared.own.dry_run:
+    options = prepared.options
+    if options.own.dry_run:
         from cloudshell_docker.run.dryrun import dry_run
 
-        return dry_run(prepared.parsed, prepared.own, prepared.region, global_options,
+        return dry_run(prepared.parsed, options.own, options.region, global_options,
                        prepared.spec.config.get("Env") or ())
-    strategy = strategy_for(prepared)
+    strategy = strategy_for(options)
     # The engine before the credentials: a daemon that cannot be reached should fail the run
     # before anyone is asked for an MFA code or STS is called.
     engine = prepared.target.connect()

@@ -121,7 +121,7 @@ def _running(info: Mapping[str, Any]) -> bool:
 
 def _variables(prepared: PreparedExec, session: CredentialSession, info: Mapping[str, Any]) -> dict[str, str]:
     """What the command gets: nothing for a relay container (checked), else the credentials."""
-    from cloudshell_docker.relay import is_relay_container
+    from cloudshell_docker.relay.label import is_relay_container
 
     config = info.get("Config") or {}
     name = str(info.get("Name") or prepared.spec.container).lstrip("/")

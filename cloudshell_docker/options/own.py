@@ -114,7 +114,7 @@ class RunOwnOptions:
 _SOURCES = ("auto", "endpoint", "sts", "chain")
 _INJECT = ("env", "relay")
 # The options whose value is one of a few words, by dest.
-CHOICES: dict[str, tuple[str, ...]] = {"source": _SOURCES, "inject": _INJECT}
+CHOICES: dict[str, tuple[str, ...]] = {"source": tuple(_SOURCES), "inject": tuple(_INJECT)}
 
 
 def source_options(values: OwnValues) -> SourceOptions:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from cloudshell_docker.credentials.clock import Clock, utc_now
@@ -37,7 +36,6 @@ from cloudshell_docker.relay.follower import container_state, detach_relay
 from cloudshell_docker.relay.keeper import CredentialKeeper
 from cloudshell_docker.relay.network import (
     MANAGED_NETWORK,
-    OWNER_LABEL,
     ManagedNetwork,
     Placement,
     check_local_engine,
@@ -49,27 +47,10 @@ from cloudshell_docker.relay.prompt import PromptGate
 from cloudshell_docker.relay.server import RelayServer
 from cloudshell_docker.run.spec import RunSpec
 
-__all__ = [
-    "FULL_URI_VAR",
-    "RELAY_LABELS",
-    "TOKEN_VAR",
-    "PreparedRelay",
-    "PromptGate",
-    "Relay",
-    "is_relay_container",
-    "prepare_relay",
-]
+__all__ = ["FULL_URI_VAR", "TOKEN_VAR", "PreparedRelay", "PromptGate", "Relay", "prepare_relay"]
 
 FULL_URI_VAR = "AWS_CONTAINER_CREDENTIALS_FULL_URI"
 TOKEN_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN"
-# On every container a relay serves: ``csdocker exec`` sees by it that the container has its
-# credentials from a relay, and must not be handed static ones that contradict them.
-RELAY_LABELS = {OWNER_LABEL: "relay-container"}
-
-
-def is_relay_container(labels: Mapping[str, str] | None) -> bool:
-    """Whether a container with ``labels`` was created by ``csdocker run --inject relay``."""
-    return bool(labels) and all((labels or {}).get(key) == value for key, value in RELAY_LABELS.items())
 
 
 class Relay:

@@ -14,6 +14,8 @@ import http.client
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+from cloudshell_docker.credentials.container import FULL_URI_VAR, TOKEN_VAR
+
 __all__ = ["PROBE_TIMEOUT", "relay_problem", "relay_settings"]
 
 PROBE_TIMEOUT = 2.0
@@ -21,8 +23,6 @@ PROBE_TIMEOUT = 2.0
 
 def relay_settings(env: Iterable[str]) -> tuple[str, str] | None:
     """(URL, token) from a container's ``Config.Env``; None when either is missing."""
-    from cloudshell_docker.relay import FULL_URI_VAR, TOKEN_VAR
-
     found: dict[str, str] = {}
     for entry in env:
         name, _, value = entry.partition("=")

@@ -83,7 +83,8 @@ class RelayInjection:
 
     @contextlib.contextmanager
     def open(self, spec: RunSpec, engine: Engine) -> Iterator[Injection]:
-        from cloudshell_docker.relay import RELAY_LABELS, prepare_relay
+        from cloudshell_docker.relay import prepare_relay
+        from cloudshell_docker.relay.label import RELAY_LABELS
 
         relay = prepare_relay(self.session.source, self.session.region, spec, engine, prompt_gate=self.gate)
         try:

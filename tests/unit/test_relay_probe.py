@@ -11,6 +11,7 @@ import pytest
 from cloudshell_docker.credentials.model import AwsCredentials
 from cloudshell_docker.errors import CredentialError
 from cloudshell_docker.relay.keeper import CredentialKeeper
+from cloudshell_docker.relay.label import is_relay_container
 from cloudshell_docker.relay.probe import relay_problem, relay_settings
 from cloudshell_docker.relay.server import RelayServer
 
@@ -77,3 +78,14 @@ def test_settings_from_the_containers_env():
            "AWS_CONTAINER_AUTHORIZATION_TOKEN=a=b"]
     assert relay_settings(env) == ("http://169.254.170.2:1234/v1/credentials", "a=b")
     assert relay_settings(env[:2]) is None
+
+
+@pytest.mark.parametrize(("labels", "expected"), [
+    ({"csdocker.managed": "relay-container"}, True),
+    ({"csdocker.managed": "relay-container", "team": "x"}, True),
+    ({"csdocker.managed": "relay-network"}, False),
+    ({}, False),
+    (None, False),
+])
+def test_a_relay_container_is_known_by_csdockers_label(labels, expected):
+    assert is_relay_container(labels) is expected

@@ -113,8 +113,6 @@ class RunOwnOptions:
 
 _SOURCES = ("auto", "endpoint", "sts", "chain")
 _INJECT = ("env", "relay")
-# The options whose value is one of a few words, by dest.
-CHOICES: dict[str, tuple[str, ...]] = {"source": tuple(_SOURCES), "inject": tuple(_INJECT)}
 
 
 def source_options(values: OwnValues) -> SourceOptions:
@@ -144,3 +142,7 @@ def run_own_options(values: OwnValues) -> RunOwnOptions:
         inject=inject,  # type: ignore[arg-type]
         dry_run=bool(values.get("dry_run", False)),
     )
+
+
+# The options whose value is one of a few words, by dest (options.environ checks a variable's against them).
+CHOICES: dict[str, tuple[str, ...]] = {"source": tuple(_SOURCES), "inject": tuple(_INJECT)}

@@ -2,9 +2,7 @@
 
 * only ``engine/`` and ``run/runner.py`` talk to the Docker SDK (``docker``); the runner's helper modules
   (streams, signals, detach keys, pull, cidfile, run status, image references, terminal) go through
-  ``engine.api`` like everyone else, and so does all of ``exec/``, whose runner reuses those helpers;
-* the commands' modules that help, dry runs and bad command lines load (``run/command.py``,
-  ``exec/command.py``) reach the engine's side (the SDK, the runners, the relay) only lazily;
+  ``engine.api`` like everyone else;
 * only ``cli/`` imports Typer;
 * boto3 and botocore belong to the credential sources (``credentials/``, ``commands/whoami.py``),
   and even there they are imported lazily, inside the function that needs them: start-up time is a feature.
@@ -175,33 +173,3 @@ def test_the_scan_sees_the_imports_that_are_there():
 ])
 def test_imports_of_reads_every_form(source, expected):
     assert imports_of(source) == expected
-
-
-def module_level_package_imports(source: str) -> set[str]:
-    """The ``cloudshell_docker.*`` modules a source imports when it is imported (full dotted names)."""
-    found: set[str] = set()
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("cloudshell_docker"):
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
-        elif isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names if alias.name.startswith("cloudshell_docker"))
-    return found
-
-
-ENGINE_SIDE = ("cloudshell_docker.engine.api", "cloudshell_docker.engine.connect", "cloudshell_docker.run.runner",
-               "cloudshell_docker.exec.runner", "cloudshell_docker.relay")
-
-
-@pytest.mark.parametrize("path", ["run/command.py", "exec/command.py", "run/inject.py", "engine/target.py",
-                                  "credentials/session.py", "options/environ.py"])
-def test_the_commands_reach_the_engine_side_lazily(path):
-    loaded = module_level_package_imports((PACKAGE / path).read_text(encoding="utf-8"))
-    assert [name for name in loaded if name.startswith(ENGINE_SIDE)] == []
-
-
-def test_the_exec_runner_reuses_the_runs_stream_terminal_signal_and_detach_key_modules():
-    loaded = module_level_package_imports((PACKAGE / "exec/runner.py").read_text(encoding="utf-8"))
-    assert {"cloudshell_docker.run.streams", "cloudshell_docker.run.terminal", "cloudshell_docker.run.signals",
-            "cloudshell_docker.run.detachkeys"} <= loaded
-    assert not any(found.module == "docker" for found in package_imports()["exec/runner.py"])

@@ -500,9 +500,8 @@ class Engine:
         """``POST /containers/ID/exec``: the new exec's ID. ``config`` holds its Env (credentials
         only there: the container's own configuration is never changed)."""
         with self._errors(ExitCode.ERROR):
-            url = self.client._url("/containers/{0}/exec", container_id)
-            answer = self.client._result(self.client._post_json(url, data=plain(config)), True)
-        exec_id = str((answer or {}).get("Id") or "")
+            answer = self._post_json(self.client._url("/containers/{0}/exec", container_id), plain(config))
+        exec_id = str(answer.get("Id") or "") if isinstance(answer, Mapping) else ""
         if not exec_id:
             raise EngineError("exec ID empty", exit_code=ExitCode.ERROR)
         return exec_id
@@ -513,8 +512,13 @@ class Engine:
         if console_size is not None:
             body["ConsoleSize"] = console_size
         with self._errors(ExitCode.ERROR):
-            url = self.client._url("/exec/{0}/start", exec_id)
-            self.client._raise_for_status(self.client._post_json(url, data=body))
+            self._post_json(self.client._url("/exec/{0}/start", exec_id), body)
+
+    def _post_json(self, url: str, body: Mapping[str, Any]) -> Any:
+        """POST a JSON body; the JSON answer (None when there is none). docker-py's APIError for a refusal."""
+        response = self.client.post(url, json=dict(body), timeout=self.client.timeout)
+        self.client._raise_for_status(response)
+        return response.json() if response.content else None
 
     def exec_attach(self, exec_id: str, *, tty: bool, console_size: list[int] | None = None,
                     ) -> Hijacked | TlsHijacked | ChannelHijacked:

@@ -17,7 +17,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -97,15 +97,36 @@ def test_failing_command_same_stderr_and_exit_code(engine, args, code):
     assert done.stderr
 
 
-def test_stdin_is_piped_through_exec_i(box):
+@pytest.fixture
+def two_created(busybox: str) -> Iterator[Callable[[str], tuple[str, str]]]:
+    """Two containers created alike (one for csdocker's ``start``, one for docker's); removed afterwards."""
+    made: list[str] = []
+
+    def create(script: str) -> tuple[str, str]:
+        pair = (unique_name("pass-start"), unique_name("pass-start"))
+        for name in pair:
+            docker("create", "-i", "--name", name, busybox, "sh", "-c", script, check=True)
+            made.append(name)
+        return pair
+
+    yield create
+    remove_containers(*made)
+
+
+def test_stdin_is_piped_through_start_ai(two_created):
+    # (exec is csdocker's own now: ``docker start -ai`` is the passthrough command that takes stdin)
     data = b"line one\nline two \xe2\x9c\x93\n" * 1000
-    done = same_as_docker(["exec", "-i", box, "sh", "-c", "cat; echo done >&2"], input=data)
-    assert done.stdout == data
-    assert done.stderr == b"done\n"
+    mine, cli = two_created("cat; echo done >&2")
+    ours = run_csdocker(["start", "-a", "-i", mine], input=data)
+    theirs = run_docker(["start", "-a", "-i", cli], input=data)
+    assert (ours.returncode, ours.stdout, ours.stderr) == (theirs.returncode, theirs.stdout, theirs.stderr)
+    assert ours.stdout == data
+    assert ours.stderr == b"done\n"
 
 
-def test_exit_code_of_the_command_comes_through(box):
-    assert same_as_docker(["exec", box, "sh", "-c", "exit 7"]).returncode == 7
+def test_exit_code_of_the_command_comes_through(two_created):
+    mine, cli = two_created("exit 7")
+    assert run_csdocker(["start", "-a", mine]).returncode == run_docker(["start", "-a", cli]).returncode == 7
 
 
 def running_docker(pid: int, timeout: float = 20) -> None:
@@ -276,13 +297,14 @@ docker --version | cut -d, -f1
 """
 
 
-def test_alias_docker_csdocker_in_a_bash_script(box, tmp_path):
+def test_alias_docker_csdocker_in_a_bash_script(box, tmp_path, endpoint):
     script = tmp_path / "script.sh"
     script.write_text(SCRIPT)
     outputs = []
     for use_alias in ("1", "0"):
+        # (credentials for csdocker's own exec; the docker CLI ignores them)
         env = clean_env({"USE_ALIAS": use_alias, "BOX": box, "ERR": str(tmp_path / f"err{use_alias}"),
-                         "CSDOCKER_CMD": shlex.join(CSDOCKER)})
+                         "CSDOCKER_CMD": shlex.join(CSDOCKER), "AWS_REGION": "eu-west-1", **endpoint.environ()})
         done = subprocess.run(["bash", str(script)], env=env, capture_output=True, timeout=120,
                               stdin=subprocess.DEVNULL)
         outputs.append((done.returncode, done.stdout.decode().splitlines(), done.stderr.decode()))

@@ -1,7 +1,8 @@
-"""csdocker run against docker run on the same engine: stream throughput and start-up time.
+"""csdocker run (or exec) against docker run (or exec) on the same engine: stream throughput and start-up time.
 
     python benchmarks/run_bench.py                 # 1 GiB each way, 5 interleaved rounds, 9 start-ups
     python benchmarks/run_bench.py --size 256MiB --rounds 3 --startups 15 --log-driver json-file
+    python benchmarks/run_bench.py --command exec  # the same through exec, in one running container
 
 Three measures, each as csdocker's figure next to the docker CLI's, runs interleaved (csdocker,
 docker, csdocker, docker, ...) so that a machine busy with other work hurts both alike; medians:
@@ -10,6 +11,9 @@ docker, csdocker, docker, ...) so that a machine busy with other work hurts both
 * stdin:  ``run -i --rm IMAGE sh -c 'cat >/dev/null'`` with stdin from a SIZE file;
 * start-up: ``csdocker run --rm IMAGE true`` against ``docker run --rm -e AWS_...=... IMAGE true``
   (the same five variables, so both create the same container).
+
+With ``--command exec`` the three are ``exec BOX head ...``, ``exec -i BOX sh -c 'cat >/dev/null'`` and
+``exec BOX true`` in a container started for the benchmark (and removed after it).
 
 The throughput ratio is csdocker's throughput over docker's (1.0: as fast; the goal is >= 0.9),
 twice: over the whole command ("wall"), and net of each program's fixed cost ("net": the same
@@ -74,8 +78,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--startups", type=int, default=9, help="start-up runs of each (default 9)")
     parser.add_argument("--image", default="local/busybox")
     parser.add_argument("--log-driver", default="none", help="the containers' log driver (default none)")
+    parser.add_argument("--command", choices=("run", "exec"), default="run", help="what to measure (default run)")
     args = parser.parse_args(argv)
     size = parse_size(args.size)
+    if args.command == "exec":
+        box = f"csdt-bench-{os.getpid()}"
+        subprocess.run(["docker", "run", "-d", "--name", box, "--log-driver", args.log_driver, args.image,
+                        "sleep", "3600"], check=True, capture_output=True)
+        try:
+            return measure(args, size, (box,), ())
+        finally:
+            subprocess.run(["docker", "rm", "-f", box], capture_output=True)
+    return measure(args, size, ("--rm", "--log-driver", args.log_driver, args.image), ("--rm", args.image))
+
+
+def measure(args: argparse.Namespace, size: int, target: tuple[str, ...], startup_target: tuple[str, ...]) -> int:
+    """The three measures; ``target``: the arguments before the command (run's flags and image, or exec's
+    container), ``startup_target`` likewise for the start-up (``target`` when empty)."""
+    startup_target = startup_target or target
 
     with CredentialsEndpoint(lifetime=3600) as endpoint:
         creds = endpoint.current()
@@ -86,27 +106,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         # docker gets the variables by name (-e NAME): their values stay out of its argv.
         theirs_env.update(aws)
         env_flags = [flag for name in aws for flag in ("-e", name)]
-        log = ["--log-driver", args.log_driver]
 
         def ours(*run_args: str) -> list[str]:
-            return [*CSDOCKER, "run", *run_args]
+            return [*CSDOCKER, args.command, *run_args]
 
         def theirs(*run_args: str) -> list[str]:
-            return ["docker", "run", *run_args]
+            return ["docker", args.command, *run_args]
 
         results: dict[str, tuple[float, float]] = {}
         engine = subprocess.run(["docker", "version", "-f", "{{.Server.Version}}"], capture_output=True,
                                 text=True).stdout.strip()
         print(f"engine {engine}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; {args.size} per stream, "
-              f"{args.rounds} rounds, log driver {args.log_driver}", flush=True)
+              f"{args.rounds} rounds, log driver {args.log_driver}, docker {args.command}", flush=True)
 
         for label, count in (("stdout", size), ("stdout-0", 0)):
-            out_cmd = ("--rm", *log, args.image, "head", "-c", str(count), "/dev/zero")
+            out_cmd = (*target, "head", "-c", str(count), "/dev/zero")
             o, t = interleaved(args.rounds, lambda cmd=out_cmd: timed(ours(*cmd), ours_env),
                                lambda cmd=out_cmd: timed(theirs(*env_flags, *cmd), theirs_env))
             results[label] = (statistics.median(o), statistics.median(t))
 
-        in_cmd = ("-i", "--rm", *log, args.image, "sh", "-c", "cat >/dev/null")
+        in_cmd = ("-i", *target, "sh", "-c", "cat >/dev/null")
         for label, count in (("stdin", size), ("stdin-0", 0)):
             with tempfile.NamedTemporaryFile(prefix="csdt-bench-") as data:
                 data.truncate(count)  # sparse: reading it costs nothing, the copy is what is measured
@@ -120,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                    lambda: feed(theirs(*env_flags, *in_cmd), theirs_env))
                 results[label] = (statistics.median(o), statistics.median(t))
 
-        up_cmd = ("--rm", args.image, "true")
+        up_cmd = (*startup_target, "true")
         o, t = interleaved(args.startups, lambda: timed(ours(*up_cmd), ours_env),
                            lambda: timed(theirs(*env_flags, *up_cmd), theirs_env))
         results["startup"] = (statistics.median(o), statistics.median(t))

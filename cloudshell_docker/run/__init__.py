@@ -2,8 +2,10 @@
 
     parse.parse_run_args(argv)            -> ParsedRun   (syntax: flags, IMAGE, COMMAND)
     translate.translate(parsed, context)  -> RunSpec     (the create body the docker CLI would send)
-    inject.inject_env(spec, variables)    -> RunSpec     (credential variables; the user's -e wins)
+    command.prepare(argv, ...)            -> PreparedRun (the two above, own options with CSDOCKER_*, region)
+    command.strategy_for(options)         -> EnvInjection | RelayInjection (the source chosen, nothing fetched)
     apiversion.adapt_to_api(spec, api)    -> RunSpec     (fields that depend on the engine's API version)
+    strategy.open(spec, engine)           -> Injection   (variables, labels, hooks; .apply(spec): the user's -e wins)
     runner.run(spec, engine, terminal)    -> exit status (the only engine conversation of a run)
 """
 

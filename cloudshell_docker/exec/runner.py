@@ -141,8 +141,17 @@ class _Session:
             if event.kind == "input":
                 continue  # stdin ended (the command saw EOF); its output goes on
             if event.error is not None:
+                if event.error.broken_pipe:
+                    self.die_of_sigpipe()
                 raise event.error
             return False
+
+    def die_of_sigpipe(self) -> None:
+        """stdout's reader has gone: the docker CLI (Go, asking for no SIGPIPE during an exec) dies of SIGPIPE,
+        where a run's CLI, which asks for every signal, says "broken pipe" and exits 1."""
+        self.terminal.restore()
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGPIPE)
 
     def exit_code(self) -> int:
         deadline = time.monotonic() + _EXIT_CODE_PATIENCE

@@ -52,8 +52,9 @@ class Connection(Protocol):
 class StreamFailure(EngineError):
     """Copying failed (e.g. stdout is a closed pipe): the docker CLI's words, exit status 1."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, broken_pipe: bool = False) -> None:
         super().__init__(message, exit_code=ExitCode.ERROR)
+        self.broken_pipe = broken_pipe  # a write to a reader that has gone (EPIPE)
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def write_all(fd: int, data: memoryview, name: str) -> None:
         try:
             written = os.write(fd, data)
         except OSError as err:
-            raise StreamFailure(f"write {name}: {_describe(err)}") from None
+            raise StreamFailure(f"write {name}: {_describe(err)}", broken_pipe=err.errno == errno.EPIPE) from None
         data = data[written:]
 
 

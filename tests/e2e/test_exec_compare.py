@@ -244,3 +244,20 @@ def test_other_signals_as_the_go_runtime_of_the_cli_takes_them(endpoint, box, si
         results[who] = (child.returncode, out, err)
     assert results["ours"] == results["theirs"]
     assert results["ours"] == ((-signal.SIGHUP, b"", b"") if sig == signal.SIGHUP else (0, b"done\n", b""))
+
+
+def test_a_reader_that_goes_away_ends_the_client_by_sigpipe(endpoint, box):
+    # docker exec (Go, no SIGPIPE asked for) dies of SIGPIPE; docker run says "broken pipe" and exits 1.
+    results = {}
+    for who in ("ours", "theirs"):
+        argv = [*CSDOCKER, "exec"] if who == "ours" else ["docker", "exec"]
+        env = clean_env({"AWS_REGION": REGION, **endpoint.environ()}) if who == "ours" else clean_env()
+        child = subprocess.Popen([*argv, box, "yes"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 stdin=subprocess.DEVNULL)
+        assert child.stdout is not None
+        assert child.stdout.readline() == b"y\n"
+        child.stdout.close()
+        _, err = child.communicate(timeout=20)
+        results[who] = (child.returncode, err)
+    docker("exec", box, "killall", "yes")
+    assert results["ours"] == results["theirs"] == (-signal.SIGPIPE, b"")

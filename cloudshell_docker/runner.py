@@ -26,6 +26,7 @@ from cloudshell_docker.engine.api import DaemonError, Engine, PendingWait, WaitO
 from cloudshell_docker.errors import CsDockerError, EngineError, ExitCode, UsageError
 from cloudshell_docker.imageref import InvalidReference, parse_image
 from cloudshell_docker.pull import ProgressDisplay, pull_image
+from cloudshell_docker.registry.auth import RegistryAuth
 from cloudshell_docker.runargs.spec import RunSpec
 from cloudshell_docker.runstatus import run_failure
 from cloudshell_docker.signals import SignalRelay, quiet_thread
@@ -52,14 +53,18 @@ class _Status:
     outcome: WaitOutcome
 
 
-def run(spec: RunSpec, engine: Engine, terminal: Terminal, hooks: RunHooks | None = None) -> int:
-    """Run the container; return the exit status ``docker run`` would return."""
-    return _Run(spec, engine, terminal, hooks).execute()
+def run(spec: RunSpec, engine: Engine, terminal: Terminal, hooks: RunHooks | None = None,
+        registry_auth: RegistryAuth | None = None) -> int:
+    """Run the container; return the exit status ``docker run`` would return. ``registry_auth``:
+    csdocker's own credentials for the image's registry (ECR), asked for only if a pull happens."""
+    return _Run(spec, engine, terminal, hooks, registry_auth).execute()
 
 
 class _Run:
-    def __init__(self, spec: RunSpec, engine: Engine, terminal: Terminal, hooks: RunHooks | None) -> None:
+    def __init__(self, spec: RunSpec, engine: Engine, terminal: Terminal, hooks: RunHooks | None,
+                 registry_auth: RegistryAuth | None = None) -> None:
         self.spec = spec
+        self.registry_auth = registry_auth
         self.engine = engine
         self.terminal = terminal
         self.hooks = hooks
@@ -139,7 +144,7 @@ class _Run:
                                   is_terminal=_isatty(self.terminal.stderr_fd))
         platform = spec.platform.lower() if spec.platform else None
         if spec.pull == "always" and ref is not None:
-            pull_image(self.engine, ref, platform=platform, display=display)
+            pull_image(self.engine, ref, platform=platform, display=display, auth=self.registry_auth)
         config = self.create_body()
         try:
             created = self.engine.create(config, name=spec.name, platform=platform)
@@ -148,7 +153,7 @@ class _Run:
                 raise
             if not spec.quiet:
                 self.say(f"Unable to find image '{ref.familiar_string()}' locally\n")
-            pull_image(self.engine, ref, platform=platform, display=display)
+            pull_image(self.engine, ref, platform=platform, display=display, auth=self.registry_auth)
             created = self.engine.create(config, name=spec.name, platform=platform)
         for warning in (*created.warnings, *_localhost_dns_warnings(config)):
             self.say(f"WARNING: {warning}\n")

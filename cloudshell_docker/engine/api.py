@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import docker
+import docker.auth
+import docker.credentials
 import docker.errors
 import requests
 
@@ -380,10 +382,46 @@ class Engine:
             answer = self.client.create_container_from_config(plain(config), name=name, platform=platform)
         return Created(str(answer["Id"]), tuple(str(w) for w in answer.get("Warnings") or ()))
 
-    def pull(self, image: str, *, tag: str, platform: str | None = None) -> Iterator[dict[str, Any]]:
-        """The progress messages of pulling ``image:tag``; an error message ends it as EngineError."""
+    def helper_credentials(self, registry: str) -> dict[str, str] | None:
+        """The registry credentials a credential helper holds for ``registry``, when config.json names one
+        for it (``credHelpers``, else ``credsStore``) and it has an entry; None otherwise.
+        EngineError with the helper's complaint when it fails (as the docker CLI fails then)."""
+        configs = getattr(self.client, "_auth_configs", None)
+        if not isinstance(configs, docker.auth.AuthConfig):
+            return None
+        name = configs.get_credential_store(registry)
+        if not name:
+            return None
+        try:
+            data = docker.credentials.Store(name).get(registry)
+        except docker.credentials.CredentialsNotFound:
+            return None
+        except docker.credentials.StoreError as err:
+            raise EngineError(f"error getting credentials - err: {' '.join(str(err).split())}") from None
+        if data.get("Username") == docker.auth.TOKEN_USERNAME:
+            return {"identitytoken": str(data.get("Secret") or ""), "serveraddress": registry}
+        return {"username": str(data.get("Username") or ""), "password": str(data.get("Secret") or ""),
+                "serveraddress": registry}
+
+    def pull(self, image: str, *, tag: str, platform: str | None = None,
+             auth_config: Mapping[str, str] | None = None) -> Iterator[dict[str, Any]]:
+        """The progress messages of pulling ``image:tag``; an error message ends it as EngineError.
+        ``auth_config``: the registry credentials for this request alone (None: config.json's)."""
         with self._errors():
-            stream = self.client.pull(image, tag=tag, stream=True, decode=True, platform=platform)
+            stream = self.client.pull(image, tag=tag, stream=True, decode=True, platform=platform,
+                                      auth_config=dict(auth_config) if auth_config is not None else None)
+        return self._progress(stream)
+
+    def push(self, repository: str, *, tag: str,
+             auth_config: Mapping[str, str] | None = None) -> Iterator[dict[str, Any]]:
+        """The progress messages of pushing ``repository:tag``; an error message ends it as EngineError.
+        ``auth_config``: the registry credentials for this request alone (None: config.json's)."""
+        with self._errors():
+            stream = self.client.push(repository, tag=tag, stream=True, decode=True,
+                                      auth_config=dict(auth_config) if auth_config is not None else None)
+        return self._progress(stream)
+
+    def _progress(self, stream: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         while True:
             with self._errors():
                 message = next(stream, None)

@@ -1,9 +1,9 @@
 """The command line: dispatch, and the one place that prints errors and picks exit codes.
 
-``csdocker run``, ``env`` and ``whoami`` are csdocker's; every other command line is
-handed to the docker CLI unchanged, so ``alias docker=csdocker`` is safe. Typer (in
-``cli.app``) is imported only for ``env``, ``whoami`` and help: ``run`` and the
-passthrough start without it (start-up time is a feature).
+``csdocker run``, ``env`` and ``whoami`` are csdocker's, and so are ``pull`` and ``push`` of
+an ECR private image (``pullpush``); every other command line is handed to the docker CLI
+unchanged, so ``alias docker=csdocker`` is safe. Typer (in ``cli.app``) is imported only for
+``env``, ``whoami`` and help: ``run`` and the passthrough start without it (start-up time is a feature).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from cloudshell_docker.errors import CredentialError, CsDockerError, ExitCode
 from cloudshell_docker.globalopts import GlobalOptions, split_global_options
 from cloudshell_docker.redact import redact
 
-__all__ = ["COMMANDS", "guarded", "main", "print_error", "run_entry"]
+__all__ = ["COMMANDS", "guarded", "main", "print_error", "run_entry", "transfer_entry"]
 
 COMMANDS = ("run", "env", "whoami")
 
@@ -53,6 +53,21 @@ def run_entry(argv: list[str], options: GlobalOptions) -> int:
     return guarded(lambda: run_command(argv, options), for_run=True)
 
 
+def transfer_entry(command: str, argv: list[str], options: GlobalOptions) -> None:
+    """``pull``/``push`` of an ECR private image: made here, then exit; anything else: return."""
+    import os
+
+    from cloudshell_docker.pullpush import plan_transfer, transfer_command
+
+    try:
+        transfer = plan_transfer(command, argv, os.environ)  # type: ignore[arg-type]
+    except CsDockerError as err:
+        print_error(err.message)
+        sys.exit(int(err.exit_code))
+    if transfer is not None:
+        sys.exit(transfer_command(transfer, options))
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """The ``csdocker`` entry point."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -63,6 +78,10 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         sys.exit(int(err.exit_code))
     if rest[:2] == ["container", "run"]:
         rest = ["run", *rest[2:]]
+    if rest[:2] in (["image", "pull"], ["image", "push"]):
+        rest = rest[1:]
+    if rest[:1] in (["pull"], ["push"]) and not options.version:
+        transfer_entry(rest[0], rest[1:], options)  # returns when docker's CLI is to do it
     if options.version or (rest and rest[0] not in COMMANDS and not rest[0].startswith("-")):
         from cloudshell_docker.passthrough import exec_docker
 

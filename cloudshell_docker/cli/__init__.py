@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from cloudshell_docker.errors import CredentialError, CsDockerError, ExitCode
-from cloudshell_docker.globalopts import GlobalOptions, split_global_options
+from cloudshell_docker.options.globalopts import GlobalOptions, split_global_options
 from cloudshell_docker.redact import redact
 
 __all__ = ["COMMANDS", "guarded", "main", "print_error", "run_entry", "transfer_entry"]
@@ -48,7 +48,7 @@ def guarded(action: Callable[[], int], *, for_run: bool) -> int:
 
 
 def run_entry(argv: list[str], options: GlobalOptions) -> int:
-    from cloudshell_docker.runcmd import run_command
+    from cloudshell_docker.run.command import run_command
 
     return guarded(lambda: run_command(argv, options), for_run=True)
 
@@ -57,7 +57,7 @@ def transfer_entry(command: str, argv: list[str], options: GlobalOptions) -> Non
     """``pull``/``push`` of an ECR private image: made here, then exit; anything else: return."""
     import os
 
-    from cloudshell_docker.pullpush import plan_transfer, transfer_command
+    from cloudshell_docker.commands.pullpush import plan_transfer, transfer_command
 
     try:
         transfer = plan_transfer(command, argv, os.environ)  # type: ignore[arg-type]
@@ -83,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     if rest[:1] in (["pull"], ["push"]) and not options.version:
         transfer_entry(rest[0], rest[1:], options)  # returns when docker's CLI is to do it
     if options.version or (rest and rest[0] not in COMMANDS and not rest[0].startswith("-")):
-        from cloudshell_docker.passthrough import exec_docker
+        from cloudshell_docker.commands.passthrough import exec_docker
 
         try:
             exec_docker(args)  # returns only by raising: no docker CLI to hand the command to

@@ -326,3 +326,32 @@ def test_other_registries_still_go_to_the_docker_cli(aws_env):
     cli = subprocess.run(["docker", "pull", "--bogus-flag", "busybox"], capture_output=True)
     assert (done.returncode, done.stdout, done.stderr) == (cli.returncode, cli.stdout, cli.stderr)
     assert re.match(rb"unknown flag: --bogus-flag", done.stderr)
+
+
+def test_relay_run_and_image_pull_spelling(ecr_registry, images, aws_env, empty_config, names):
+    """--inject relay pulls with the same identity; ``image pull`` is ``pull``."""
+    image = seeded(ecr_registry, images, "relay")
+    ran = run_csdocker(["run", "--inject", "relay", "--rm", "--name", names.new("ecr"), image, "echo", "ran"],
+                       aws_env)
+    assert (ran.returncode, ran.stdout) == (0, b"ran\n"), ran.stderr
+    ecr_registry.forget(image)
+    pulled = run_csdocker(["image", "pull", "-q", image], aws_env)
+    assert (pulled.returncode, pulled.stdout, pulled.stderr) == (0, f"{image}\n".encode(), b"")
+    assert list(empty_config.iterdir()) == []
+
+
+def test_the_global_config_option_chooses_the_config_read(ecr_registry, images, aws_env, tmp_path):
+    """``csdocker --config DIR pull``: DIR's credential helper is the one that wins, as with the CLI."""
+    import os
+
+    image = seeded(ecr_registry, images, "cfgopt")
+    log = credential_helper(tmp_path / "helper", ECR_PASSWORD)
+    chosen = tmp_path / "chosen"
+    chosen.mkdir()
+    (chosen / "config.json").write_text(json.dumps({"credHelpers": {ECR_HOST: "csdt"}}))
+    with DeniedEcrApi() as api:
+        env = {**aws_env, "AWS_ENDPOINT_URL_ECR": api.url, "PATH": f"{tmp_path / 'helper'}:{os.environ['PATH']}"}
+        pulled = run_csdocker(["--config", str(chosen), "pull", "-q", image], env)
+    assert pulled.returncode == 0, pulled.stderr
+    assert api.calls == []
+    assert f"get {ECR_HOST}" in log.read_text()

@@ -51,9 +51,12 @@ def fish() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def ecr_registry(busybox: str) -> Iterator[EcrRegistry]:
-    """The real registry under an ECR host name on 127.0.0.1:443 (scripts/testbed.sh registry)."""
+    """The real registry under an ECR host name on 127.0.0.1:443 (scripts/testbed.sh registry).
+
+    Per module: port 443 is one per machine, so another test session waits for it only while a
+    module that needs it runs."""
     ensure_testbed("registry")
     with EcrRegistry() as registry:
         yield registry

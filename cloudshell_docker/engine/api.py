@@ -11,6 +11,7 @@ import contextlib
 import json
 import socket
 import ssl
+import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -393,7 +394,9 @@ class Engine:
         if not name:
             return None
         try:
-            data = docker.credentials.Store(name).get(registry)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # "not installed": said once, in the error below
+                data = docker.credentials.Store(name).get(registry)
         except docker.credentials.CredentialsNotFound:
             return None
         except docker.credentials.StoreError as err:

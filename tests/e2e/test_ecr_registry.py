@@ -355,3 +355,31 @@ def test_the_global_config_option_chooses_the_config_read(ecr_registry, images, 
     assert pulled.returncode == 0, pulled.stderr
     assert api.calls == []
     assert f"get {ECR_HOST}" in log.read_text()
+
+
+@pytest.mark.parametrize("helper", ["broken", "missing"])
+def test_a_failing_credential_helper_is_one_line(ecr_registry, images, aws_env, empty_config, tmp_path, helper):
+    """The helper the user chose for the registry fails: said in one line (the docker CLI would go on
+    anonymously and report only the registry's refusal); ECR is not asked behind the user's back."""
+    import os
+
+    image = seeded(ecr_registry, images, "badhelper")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "docker-credential-broken"
+    script.write_text("#!/bin/sh\necho 'the vault is locked'\nexit 1\n")
+    script.chmod(0o755)
+    (empty_config / "config.json").write_text(json.dumps({"credHelpers": {ECR_HOST: helper}}))
+    with CountingProxy(aws_env["AWS_ENDPOINT_URL_ECR"]) as proxy:
+        env = {**aws_env, "PATH": f"{bin_dir}:{os.environ['PATH']}", "AWS_ENDPOINT_URL_ECR": proxy.url}
+        pulled = run_csdocker(["pull", image], env)
+        ran = run_csdocker(["run", "--rm", image, "true"], env)
+    assert (pulled.returncode, ran.returncode) == (1, 125)
+    expected = {"broken": 'error getting credentials - err: Credentials store docker-credential-broken exited with '
+                          '"the vault is locked ".',
+                "missing": "error getting credentials - err: docker-credential-missing not installed or not "
+                           "available in PATH"}[helper]
+    assert pulled.stderr.decode() == expected + "\n"
+    assert ran.stderr.decode().splitlines()[-1] == "csdocker: " + expected
+    assert proxy.count(TOKEN_ACTION) == 0
+    assert not ecr_registry.present(image)

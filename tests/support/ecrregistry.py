@@ -6,8 +6,8 @@ scripts/testbed.sh (target ``registry``) installs the package, points the host n
 auth holding what moto's ECR GetAuthorizationToken hands out (user ``AWS``, password
 ``<registry id>-auth-token``): a pull or push succeeds only with the token csdocker fetched.
 
-Port 443 is one per machine: a session holds a lock file for as long as its registry runs, and
-another session's registry waits for it.
+Port 443 is one per machine: a test session holds a lock file for as long as its registry runs
+(one test module), and another session's registry waits for it.
 
     with EcrRegistry() as registry:
         image = registry.seed("csdt/app")   # HOST/csdt/app-HEX:1, pushed with docker login in a throw-away config
@@ -40,7 +40,7 @@ ECR_PASSWORD = f"{ECR_ACCOUNT}-auth-token"  # what moto's GetAuthorizationToken 
 TLS_DIR = Path("/var/lib/csdocker-testbed/ecr-registry")
 CERTS_D = Path("/etc/docker/certs.d") / ECR_HOST
 LOCK_FILE = Path(tempfile.gettempdir()) / "csdocker-ecr-registry.lock"
-LOCK_WAIT = 600.0
+LOCK_WAIT = 900.0
 
 
 def registry_ready() -> bool:

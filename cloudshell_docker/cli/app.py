@@ -24,6 +24,7 @@ __all__ = ["app"]
 app = typer.Typer(
     name="csdocker",
     help=f"csdocker {__version__}: docker run, with the host's temporary AWS credentials injected. "
+    "pull and push of a private ECR image use them too (no docker login). "
     "Any other command is handed to the docker CLI unchanged.",
     add_completion=False,
     no_args_is_help=True,

@@ -108,7 +108,7 @@ def test_run_pulls_with_the_runs_own_identity(ecr_registry, images, aws_env, emp
     assert_no_token(ours.stdout, ours.stderr)
 
 
-@pytest.mark.parametrize("flags", [[], ["-q"]])
+@pytest.mark.parametrize("flags", [[], ["-q"], ["--platform", "linux/amd64"]])
 def test_pull_as_the_docker_cli_logged_in(ecr_registry, images, aws_env, empty_config, logged_in, flags):
     ours_image, theirs_image = seeded(ecr_registry, images, "pull-ours"), seeded(ecr_registry, images, "pull-cli")
     ours = run_csdocker(["pull", *flags, ours_image], aws_env)
@@ -139,6 +139,26 @@ def test_push_as_the_docker_cli_logged_in(ecr_registry, images, aws_env, empty_c
     # what was pushed is there: the docker CLI, logged in, pulls it back
     ecr_registry.forget(ours_image)
     assert docker("--config", str(logged_in), "pull", "-q", ours_image).returncode == 0
+
+
+def test_pull_by_digest_as_the_docker_cli_logged_in(ecr_registry, images, aws_env, logged_in):
+    refs = {}
+    for who in ("ours", "cli"):
+        image = seeded(ecr_registry, images, f"digest-{who}")
+        # pulled once, to learn the manifest's digest, then untagged: the pull below really pulls
+        assert docker("--config", str(logged_in), "pull", "-q", image).returncode == 0
+        repo_digest = docker("image", "inspect", "--format", "{{index .RepoDigests 0}}", image).stdout.strip()
+        ecr_registry.forget(image)
+        refs[who] = repo_digest
+        images.append(repo_digest)
+    ours = run_csdocker(["pull", refs["ours"]], aws_env)
+    theirs = docker("--config", str(logged_in), "pull", refs["cli"])
+    assert ours.returncode == theirs.returncode == 0, ours.stderr
+    def same(text: str) -> str:
+        return re.sub(r"csdt/digest-(ours|cli)-[0-9a-f]{8}", "csdt/digest-WHO", text)
+
+    assert same(ours.stdout.decode()) == same(theirs.stdout)
+    assert ours.stdout.decode().splitlines()[-1] == refs["ours"]
 
 
 def test_push_of_a_missing_tag_fails_as_the_docker_cli(ecr_registry, images, aws_env, logged_in):

@@ -145,7 +145,6 @@ def _run(transfer: Transfer, options: GlobalOptions) -> int:
     from cloudshell_docker.credentials import select_source
     from cloudshell_docker.engine.api import Engine
     from cloudshell_docker.engine.connect import connect
-    from cloudshell_docker.redact import register_secret
     from cloudshell_docker.registry.auth import RegistryAuth
     from cloudshell_docker.run.pull import ProgressDisplay
 
@@ -158,14 +157,8 @@ def _run(transfer: Transfer, options: GlobalOptions) -> int:
     source_opts = source_options(transfer.own)
     source = select_source(source_opts, environ)  # every option checked before any network call
     engine = Engine(connect(options, environ))
-
-    def credentials():  # noqa: ANN202 - a closure: the AWS credentials, fetched only if ECR is asked
-        creds = source.fetch()
-        register_secret(creds.secret_access_key)
-        register_secret(creds.session_token)
-        return creds
-
-    auth = RegistryAuth(credentials, profile=source_opts.profile).for_registry(ref.domain, engine)
+    # The AWS credentials are fetched only if ECR is asked (a credential helper may win).
+    auth = RegistryAuth.from_source(source, profile=source_opts.profile).for_registry(ref.domain, engine)
     display = ProgressDisplay(None if transfer.quiet else out, is_terminal=os.isatty(out))
     if transfer.command == "pull":
         messages = engine.pull(ref.name, tag=ref.pull_tag, platform=transfer.platform, auth_config=auth)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from cloudshell_docker.credentials import AwsCredentials, CredentialSource, credential_env, select_source
+from cloudshell_docker.credentials import credential_env, select_source
 from cloudshell_docker.credentials.region import resolve_region
 from cloudshell_docker.engine.endpoint import Endpoint, resolve_endpoint
 from cloudshell_docker.errors import CsDockerError
@@ -88,7 +88,7 @@ def run_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
         relay = prepare_relay(source, region, spec, engine, prompt_gate=gate)
         try:
             warn_if_no_region(region)
-            registry_auth = RegistryAuth(_fetched(source), profile=own.source.profile)
+            registry_auth = RegistryAuth.from_source(source, profile=own.source.profile)
             return run(inject_env(spec, relay.env), engine, Terminal.from_stdio(), relay.hooks, registry_auth)
         finally:
             relay.close()  # also when the run failed before the container existed
@@ -101,17 +101,6 @@ def run_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
     registry_auth = RegistryAuth(lambda: creds, profile=own.source.profile)
     return run(inject_env(spec, credential_env(creds, region)), engine, Terminal.from_stdio(),
                registry_auth=registry_auth)
-
-
-def _fetched(source: CredentialSource) -> Callable[[], AwsCredentials]:
-    """The source's credentials, fetched when first asked for and registered as secrets."""
-    def fetch() -> AwsCredentials:
-        creds = source.fetch()
-        register_secret(creds.secret_access_key)
-        register_secret(creds.session_token)
-        return creds
-
-    return fetch
 
 
 def warn_if_no_region(region: str | None) -> None:

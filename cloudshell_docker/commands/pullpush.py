@@ -121,7 +121,8 @@ def _transfer(command: Command, parsed: ParsedArgs, environ: Mapping[str, str]) 
         flag = table.by_long(name)
         if name not in taken and (flag is None or flag.takes_value or _on(value)):
             return None  # given, and not csdocker's to do (``-a=false`` is as good as absent)
-    if _content_trust(environ) and not _on(_last(parsed, "--disable-content-trust")):
+    trust_off = _last(parsed, "--disable-content-trust")  # docker's default: not DOCKER_CONTENT_TRUST
+    if (not _on(trust_off)) if trust_off is not None else _content_trust(environ):
         return None  # signed pulls and pushes are the docker CLI's
     try:
         ref = parse_image(parsed.positionals[0])

@@ -49,6 +49,7 @@ def test_taken_over(command, argv, expected):
     ("pull", [f"{ECR}:1", f"{ECR}:2"], {}),
     ("pull", ["123456789012.dkr.ecr.us-east-1.amazonaws.com/Team/app"], {}),  # docker's words for it
     ("pull", [f"{ECR}:1"], {"DOCKER_CONTENT_TRUST": "1"}),
+    ("pull", ["--disable-content-trust=false", f"{ECR}:1"], {}),  # trust asked for on the command line
 ])
 def test_left_to_the_docker_cli(command, argv, environ):
     assert plan_transfer(command, argv, environ) is None

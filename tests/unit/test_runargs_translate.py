@@ -151,3 +151,17 @@ def test_translation_does_not_share_state_between_calls():
     first.config["HostConfig"]["Mounts"].append("mutated")
     second = spec_for("--mount", "type=tmpfs,dst=/t", "--gpus", "all")
     assert second.config["HostConfig"]["Mounts"] == [{"Type": "tmpfs", "Target": "/t"}]
+
+
+def test_each_step_reads_only_what_an_earlier_step_wrote():
+    from dataclasses import fields
+
+    from cloudshell_docker.run.translate import STEPS, _Translation
+
+    handed_on = {item.name for item in fields(_Translation)} - {"flags", "context", "parsed", "body"}
+    written: set[str] = set()
+    for step in STEPS:
+        assert step.reads <= written, f"{step.build.__name__} reads {sorted(step.reads - written)} before any write"
+        assert step.writes <= handed_on
+        written |= step.writes
+    assert written == handed_on  # every field handed on has a step that writes it

@@ -195,7 +195,7 @@ def _direct_path(flag: DockerFlag) -> str:
 class _Translation:
     """What the steps share: their inputs, the body they fill, and what one step hands to a later one.
 
-    Each handed-on field names, in ``STEPS``, the step that writes it and the steps that read it.
+    For each field handed on, ``STEPS`` names the step that writes it and the steps that read it.
     """
 
     flags: _Flags

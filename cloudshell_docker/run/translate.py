@@ -609,8 +609,9 @@ def _api_socket(state: _Translation) -> None:
     host = state.context.host()
     if not host.startswith("unix://"):
         raise _fail(f"flag --use-api-socket can only be used with unix sockets: docker endpoint {host} incompatible")
-    state.mounts.append({"Type": "bind", "Source": host.removeprefix("unix://"), "Target": "/var/run/docker.sock",
-                         "BindOptions": {}})
+    socket = {"Type": "bind", "Source": host.removeprefix("unix://"), "Target": "/var/run/docker.sock",
+              "BindOptions": {}}
+    state.mounts = [*state.mounts, socket]
     state.host_config["Mounts"] = list(state.mounts)
     if any(entry.startswith("DOCKER_CONFIG=") for entry in state.env):
         return

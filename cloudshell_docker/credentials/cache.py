@@ -43,7 +43,7 @@ from typing import Protocol
 from cloudshell_docker.credentials.model import AwsCredentials, CredentialSource
 from cloudshell_docker.credentials.validate import check_credentials
 from cloudshell_docker.errors import CredentialError
-from cloudshell_docker.options import SourceOptions
+from cloudshell_docker.options.own import SourceOptions
 
 __all__ = [
     "LOCK_TIMEOUT_SECONDS",

@@ -152,3 +152,21 @@ def test_help_shows_the_one_liner():
     done = run_csdocker(["env", "--help"])
     assert done.returncode == 0
     assert b'eval "$(csdocker env)"' in done.stdout
+
+
+@pytest.mark.parametrize("fmt", ["sh", "fish", "powershell", "dotenv", "json"])
+@pytest.mark.parametrize(("field", "value"), [
+    ("SecretAccessKey", "x\nStart-Process calc.exe #"),
+    ("Token", "x'$(touch /tmp/csdt-pwned)'\n"),
+    ("AccessKeyId", "ASIA`touch /tmp/csdt-pwned`0000"),
+    ("SecretAccessKey", "nul\x00byte"),
+    ("Token", 'with "quotes" and spaces'),
+])
+def test_hostile_values_print_nothing_in_any_format(endpoint, tmp_path, fmt, field, value):
+    endpoint.overrides = {field: value}
+    done = run_csdocker(["env", "--format", fmt], env=endpoint_env(endpoint, tmp_path, AWS_REGION="eu-west-1"))
+    assert done.returncode == 1
+    assert done.stdout == b""
+    [line] = done.stderr.decode().splitlines()
+    assert line.startswith(f"csdocker: container credentials endpoint at {endpoint.netloc} gave a malformed {field}: ")
+    assert value.encode() not in done.stderr

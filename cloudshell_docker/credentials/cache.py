@@ -44,6 +44,7 @@ from cloudshell_docker.credentials.model import AwsCredentials, CredentialSource
 from cloudshell_docker.credentials.validate import check_credentials
 from cloudshell_docker.errors import CredentialError
 from cloudshell_docker.options.own import SourceOptions
+from cloudshell_docker.safedir import DIR_FLAGS, Unsafe, open_parents
 
 __all__ = [
     "LOCK_TIMEOUT_SECONDS",
@@ -66,7 +67,6 @@ LOCK_TIMEOUT_SECONDS = 60.0
 _PRUNE_AFTER_SECONDS = 12 * 3600 + 3600
 _FORMAT = 1
 _MAX_FILE_BYTES = 64 * 1024
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _TMP_PREFIX = ".tmp-"
 _ENTRY_NAME = re.compile(r"[0-9a-f]{64}\.json")
 _TMP_NAME = re.compile(r"\.tmp-[0-9a-f]{16}\.json")
@@ -209,8 +209,8 @@ class CachedSource:
         """(descriptor, whether its entries are to be trusted), or None (warned) when unusable."""
         directory = self.cache_dir
         try:
-            parent_fd = _open_parents(os.path.realpath(os.path.abspath(directory.parent)))
-        except _Unsafe as err:
+            parent_fd = open_parents(os.path.realpath(os.path.abspath(directory.parent)))
+        except Unsafe as err:
             self._warn(f"the credentials cache {directory} is not safe: {err}; continuing without it")
             return None
         except OSError as err:
@@ -244,7 +244,7 @@ class CachedSource:
                 with contextlib.suppress(FileExistsError):  # a parallel run made it first
                     os.mkdir(name, 0o700, dir_fd=parent_fd)
                     made = True
-            fd = os.open(name, _DIR_FLAGS, dir_fd=parent_fd)
+            fd = os.open(name, DIR_FLAGS, dir_fd=parent_fd)
         except OSError as err:
             self._warn(f"cannot create the credentials cache {directory} ({err.strerror}); continuing without it")
             return None
@@ -327,44 +327,6 @@ class CachedSource:
             self._warn(f"cannot write to the credentials cache {self.cache_dir} ({err.strerror})")
             return
         _prune(dir_fd, keep=name)
-
-
-class _Unsafe(Exception):
-    """A directory on the way to the cache that another user could change."""
-
-
-def _check_level(path: str, st: os.stat_result) -> None:
-    if st.st_uid not in (0, os.geteuid()):
-        raise _Unsafe(f"{path} belongs to another user")
-    # Writable by others: they could rename what is below it. A sticky directory (/tmp) lets
-    # them add only their own names, and the next level must then be ours (checked in turn).
-    if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not st.st_mode & stat.S_ISVTX:
-        raise _Unsafe(f"other users can write to {path}")
-
-
-def _open_parents(path: str) -> int:
-    """A descriptor of the directory ``path`` (absolute, symlinks already resolved), reached from
-    ``/`` one level at a time without following symlinks, each level checked; missing levels are
-    made 0700."""
-    fd = os.open("/", _DIR_FLAGS)
-    try:
-        _check_level("/", os.fstat(fd))
-        walked = "/"
-        for name in Path(path).parts[1:]:
-            walked = os.path.join(walked, name)
-            try:
-                child = os.open(name, _DIR_FLAGS, dir_fd=fd)
-            except FileNotFoundError:
-                with contextlib.suppress(FileExistsError):  # a parallel run made it first
-                    os.mkdir(name, 0o700, dir_fd=fd)
-                child = os.open(name, _DIR_FLAGS, dir_fd=fd)
-            os.close(fd)
-            fd = child
-            _check_level(walked, os.fstat(fd))
-        return fd
-    except BaseException:
-        os.close(fd)
-        raise
 
 
 def _lock(dir_fd: int, name: str, timeout: float) -> int:

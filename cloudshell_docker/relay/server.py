@@ -86,7 +86,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
-        # GET has no body: everything read here is the head, under one deadline.
+        # GET has no body: everything read here is the head, under one deadline. (Closing the
+        # makefile reader drops its hold on the socket, so that closing the socket really closes it.)
+        self.rfile.close()
         self.rfile = io.BufferedReader(_DeadlineReader(self.connection, time.monotonic() + HEAD_DEADLINE_SECONDS))
 
     def __getattr__(self, name: str) -> Any:

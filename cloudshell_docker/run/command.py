@@ -73,7 +73,7 @@ def run_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
     from cloudshell_docker.engine.api import Engine
     from cloudshell_docker.engine.connect import connect
     from cloudshell_docker.run.apiversion import adapt_to_api
-    from cloudshell_docker.run.runner import run
+    from cloudshell_docker.run.runner import run_container
     from cloudshell_docker.run.terminal import Terminal
 
     if isinstance(endpoint, CsDockerError):
@@ -89,7 +89,8 @@ def run_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
         try:
             warn_if_no_region(region)
             registry_auth = RegistryAuth.from_source(source, profile=own.source.profile)
-            return run(inject_env(spec, relay.env), engine, Terminal.from_stdio(), relay.hooks, registry_auth)
+            return run_container(inject_env(spec, relay.env), engine, Terminal.from_stdio(), relay.hooks,
+                                 registry_auth)
         finally:
             relay.close()  # also when the run failed before the container existed
 
@@ -99,8 +100,8 @@ def run_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
     warn_if_no_region(region)
     # The image's registry (ECR) is asked with these same credentials, and only if a pull happens.
     registry_auth = RegistryAuth(lambda: creds, profile=own.source.profile)
-    return run(inject_env(spec, credential_env(creds, region)), engine, Terminal.from_stdio(),
-               registry_auth=registry_auth)
+    return run_container(inject_env(spec, credential_env(creds, region)), engine, Terminal.from_stdio(),
+                         registry_auth=registry_auth)
 
 
 def warn_if_no_region(region: str | None) -> None:

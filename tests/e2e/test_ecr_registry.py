@@ -403,3 +403,60 @@ def test_a_failing_credential_helper_is_one_line(ecr_registry, images, aws_env, 
     assert ran.stderr.decode().splitlines()[-1] == "csdocker: " + expected
     assert proxy.count(TOKEN_ACTION) == 0
     assert not ecr_registry.present(image)
+
+
+def screen(output: bytes) -> list[str]:
+    """What a terminal shows at the end of ``output`` (the escapes the progress display uses:
+    CR, LF, cursor up/down, erase line)."""
+    lines, row, col = [""], 0, 0
+    for token in re.findall(rb"\x1b\[\d*[ABK]|\r|\n|[^\x1b\r\n]+", output):
+        if token == b"\r":
+            col = 0
+        elif token == b"\n":
+            row += 1
+            lines.extend([""] * (row + 1 - len(lines)))
+        elif token.startswith(b"\x1b["):
+            count = int(token[2:-1] or b"1")
+            if token.endswith(b"A"):
+                row -= count
+            elif token.endswith(b"B"):
+                row += count
+                lines.extend([""] * (row + 1 - len(lines)))
+            else:
+                lines[row] = ""
+        else:
+            text = token.decode()
+            lines[row] = lines[row][:col] + text + lines[row][col + len(text):]
+            col += len(text)
+    return [line.rstrip() for line in lines if line.strip()]
+
+
+@pytest.mark.parametrize("command", ["pull", "push"])
+def test_progress_on_a_terminal_as_the_docker_cli(ecr_registry, images, aws_env, logged_in, command):
+    import pexpect
+
+    from tests.support.proc import CSDOCKER, clean_env
+
+    ecr_registry.seed("csdt/warm")  # the layers are in the registry: each side's push mounts them alike
+    refs = {}
+    for who in ("ours", "cli"):
+        if command == "pull":
+            refs[who] = seeded(ecr_registry, images, f"tty-{who}")
+        else:
+            refs[who] = ecr_registry.image(f"csdt/tty-{who}")
+            docker("tag", "local/busybox", refs[who], check=True)
+            images.append(refs[who])
+    shown = {}
+    for who, argv in (("ours", [*CSDOCKER, command, refs["ours"]]),
+                      ("cli", ["docker", "--config", str(logged_in), command, refs["cli"]])):
+        child = pexpect.spawn(argv[0], argv[1:], env=clean_env(aws_env), dimensions=(24, 100), timeout=120)
+        output = child.read()
+        child.close()
+        assert child.exitstatus == 0, output
+        shown[who] = [re.sub(r"csdt/(tty-(ours|cli)|warm)-[0-9a-f]{8}", "REPO", line) for line in screen(output)]
+    assert shown["ours"] == shown["cli"]
+    if command == "pull":
+        assert shown["ours"][-1] == f"{ECR_HOST}/REPO:1"
+    else:
+        assert re.fullmatch(r"1: digest: sha256:[0-9a-f]{64} size: \d+", shown["ours"][-1])
+        assert sum(": Mounted from REPO" in line for line in shown["ours"]) == 2  # each layer's line, rewritten

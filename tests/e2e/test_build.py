@@ -355,10 +355,33 @@ def test_buildkit_turned_off_is_refused(host: BuildHost, value: str):
     assert host.endpoint.requests == []
 
 
+STAND_IN_28 = """#!/bin/sh
+# Stands in for a docker CLI 28.x without the buildx plugin, where the machine has none.
+case "$1" in
+  --version) echo "Docker version 28.2.2, build e6534b4" ;;
+  buildx) echo "docker: unknown command: docker buildx" >&2; exit 1 ;;
+  *) echo "ERROR: BuildKit is enabled but the buildx component is missing or broken." >&2; exit 1 ;;
+esac
+"""
+
+
+def newer_cli_dir(tmp_path: Path) -> str:
+    """A directory whose ``docker`` is a CLI of 23+ without buildx: the test bed's 28.x, or a stand-in."""
+    version = subprocess.run([f"{NEWER_DOCKER_DIR}/docker", "--version"], capture_output=True, text=True,
+                             check=False).stdout if os.path.exists(f"{NEWER_DOCKER_DIR}/docker") else ""
+    if re.search(r"version (2[3-9]|[3-9]\d)\.", version):
+        return NEWER_DOCKER_DIR
+    stand_in = tmp_path / "newer-cli"
+    stand_in.mkdir()
+    (stand_in / "docker").write_text(STAND_IN_28)
+    (stand_in / "docker").chmod(0o755)
+    return str(stand_in)
+
+
 @pytest.mark.parametrize("command", [["build"], ["buildx", "build"]])
-def test_a_cli_without_buildkit_is_refused(host: BuildHost, command: list[str]):
+def test_a_cli_without_buildkit_is_refused(host: BuildHost, command: list[str], tmp_path: Path):
     host.dockerfile("FROM local/busybox\n")
-    env = {**host.env, "PATH": f"{NEWER_DOCKER_DIR}:{host.env['PATH']}"}
+    env = {**host.env, "PATH": f"{newer_cli_dir(tmp_path)}:{host.env['PATH']}"}
     done = run_csdocker([*command, str(host.context)], env=env)
     assert done.returncode == 125
     assert "buildx" in done.stderr.decode()

@@ -387,3 +387,13 @@ def test_a_cli_without_buildkit_is_refused(host: BuildHost, command: list[str], 
     assert "buildx" in done.stderr.decode()
     assert done.stderr.decode().count("\n") == 1
     assert host.endpoint.requests == []
+
+
+def test_help_is_csdockers_options_then_the_clis_buildkit_help(host: BuildHost):
+    done = run_csdocker(["build", "--help", "--role-arn", "arn:aws:iam::123456789012:role/x"], env=host.env)
+    assert done.returncode == 0, done.stderr.decode()
+    out = done.stdout.decode()
+    assert out.startswith("csdocker build:")
+    assert out.index("--no-sts-cache") < out.index("Usage:  docker build")
+    assert "--secret stringArray" in out  # BuildKit's flags: the CLI ran with DOCKER_BUILDKIT=1
+    assert host.endpoint.requests == []

@@ -10,6 +10,7 @@ import pytest
 
 from cloudshell_docker.build.args import BUILD_OWN_FLAGS, parse_build_args, split_build_command
 from cloudshell_docker.build.flags import BUILD_FLAGS, build_flag_by_long, build_flag_by_short
+from cloudshell_docker.build.helptext import build_help_head
 from cloudshell_docker.errors import UsageError
 from cloudshell_docker.options.own import OWN_FLAGS
 
@@ -152,3 +153,12 @@ def test_the_table_knows_every_flag_the_cli_shows_with_its_arity(argv, buildkit)
         assert flag is not None, name
         assert flag.short == (f"-{short}" if short else ""), name
         assert flag.takes_value == takes_value, name
+
+
+def test_the_help_head_lists_each_build_option_once_by_its_build_names():
+    head = build_help_head()
+    listed = re.findall(r"^  (--[\w-]+(?:, --[\w-]+)*)", head, flags=re.MULTILINE)
+    assert len(listed) == len({flag.dest for flag in BUILD_OWN_FLAGS.values()})
+    assert "--no-sts-cache" in listed
+    assert "--session-tag" in listed
+    assert not any(name in {"--no-cache", "--tag", "--policy"} for names in listed for name in names.split(", "))

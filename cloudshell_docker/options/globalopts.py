@@ -14,8 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from cloudshell_docker.errors import ExitCode, UsageError
+from cloudshell_docker.options.pflag import Flag, FlagTable, parse
+from cloudshell_docker.options.values.gocompat import go_parse_bool
 
-__all__ = ["LOG_LEVELS", "GlobalOptions", "check_log_level", "split_global_options"]
+__all__ = ["GLOBAL_FLAGS", "LOG_LEVELS", "GlobalOptions", "check_log_level", "split_global_options"]
 
 
 @dataclass(frozen=True)
@@ -46,20 +48,6 @@ def check_log_level(options: GlobalOptions) -> None:
         raise UsageError(f"Unable to parse logging level: {level}", exit_code=ExitCode.ERROR)
 
 
-_TRUE = ("1", "t", "T", "TRUE", "true", "True")
-_FALSE = ("0", "f", "F", "FALSE", "false", "False")
-
-
-def _parse_bool(value: str, label: str) -> bool:
-    # Go's strconv.ParseBool, with pflag's wording for a bad value.
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise UsageError(f'invalid argument "{value}" for "{label}" flag: '
-                     f'strconv.ParseBool: parsing "{value}": invalid syntax')
-
-
 def _unquote(value: str) -> str:
     # docker's opts.QuotedString (--tlscacert/--tlscert/--tlskey): one pair of
     # matching surrounding quotes is dropped.
@@ -68,103 +56,41 @@ def _unquote(value: str) -> str:
     return value
 
 
-Setter = Callable[[GlobalOptions, str], GlobalOptions]
+Setter = Callable[[GlobalOptions, str | bool], GlobalOptions]
 
 
-@dataclass(frozen=True)
-class _Flag:
-    name: str
-    short: str
-    is_bool: bool
-    apply: Setter
-
-    @property
-    def label(self) -> str:
-        return f"-{self.short}, --{self.name}" if self.short else f"--{self.name}"
+def _bool(value: str | bool) -> bool:
+    return value is True or (value is not False and go_parse_bool(str(value)))
 
 
-def _bool_setter(field: str) -> Callable[[_Flag], Setter]:
-    def make(flag: _Flag) -> Setter:
-        return lambda opts, value: replace(opts, **{field: _parse_bool(value, flag.label)})
-
-    return make
-
-
-def _flags() -> dict[str, _Flag]:
-    flags = [
-        _Flag("config", "", False, lambda o, v: replace(o, config=v)),
-        _Flag("context", "c", False, lambda o, v: replace(o, context=v)),
-        _Flag("host", "H", False, lambda o, v: replace(o, hosts=(*o.hosts, v))),
-        _Flag("log-level", "l", False, lambda o, v: replace(o, log_level=v)),
-        _Flag("tlscacert", "", False, lambda o, v: replace(o, tlscacert=_unquote(v))),
-        _Flag("tlscert", "", False, lambda o, v: replace(o, tlscert=_unquote(v))),
-        _Flag("tlskey", "", False, lambda o, v: replace(o, tlskey=_unquote(v))),
-    ]
-    for name, short, field in (("debug", "D", "debug"), ("tls", "", "tls"), ("tlsverify", "", "tlsverify"),
-                               ("version", "v", "version")):
-        placeholder = _Flag(name, short, True, lambda o, v: o)
-        flags.append(replace(placeholder, apply=_bool_setter(field)(placeholder)))
-    return {flag.name: flag for flag in flags}
-
-
-_BY_NAME = _flags()
-_BY_SHORT = {flag.short: flag for flag in _BY_NAME.values() if flag.short}
-# docker's -h/--help is a global flag too; it is left in place (with what follows)
-# for csdocker's own help to answer.
-_HELP_LONG = "help"
-_HELP_SHORT = "h"
+# docker's global flags, and how each value lands in GlobalOptions. -h/--help is a global flag
+# too: the options end there, and csdocker's own help answers it.
+_SETTERS: dict[str, Setter] = {
+    "--config": lambda o, v: replace(o, config=str(v)),
+    "--context": lambda o, v: replace(o, context=str(v)),
+    "--host": lambda o, v: replace(o, hosts=(*o.hosts, str(v))),
+    "--log-level": lambda o, v: replace(o, log_level=str(v)),
+    "--tlscacert": lambda o, v: replace(o, tlscacert=_unquote(str(v))),
+    "--tlscert": lambda o, v: replace(o, tlscert=_unquote(str(v))),
+    "--tlskey": lambda o, v: replace(o, tlskey=_unquote(str(v))),
+    "--debug": lambda o, v: replace(o, debug=_bool(v)),
+    "--tls": lambda o, v: replace(o, tls=_bool(v)),
+    "--tlsverify": lambda o, v: replace(o, tlsverify=_bool(v)),
+    "--version": lambda o, v: replace(o, version=_bool(v)),
+}
+GLOBAL_FLAGS = FlagTable([
+    Flag("--config"), Flag("--context", "-c"), Flag("--host", "-H"), Flag("--log-level", "-l"),
+    Flag("--tlscacert"), Flag("--tlscert"), Flag("--tlskey"),
+    Flag("--debug", "-D", takes_value=False), Flag("--tls", takes_value=False),
+    Flag("--tlsverify", takes_value=False), Flag("--version", "-v", takes_value=False),
+])
+_HELP = ("--help", "-h")
 
 
 def split_global_options(argv: Sequence[str]) -> tuple[GlobalOptions, list[str]]:
     """(global options, the rest starting at the subcommand). UsageError for a bad one."""
+    parsed = parse(argv, GLOBAL_FLAGS, interspersed=False, stop_before=_HELP)
     options = GlobalOptions()
-    args = list(argv)
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        if arg == "--":
-            return options, args[i + 1:]
-        if len(arg) < 2 or not arg.startswith("-"):
-            break  # the subcommand (or "-", or ""): options end here
-        if arg.startswith("--"):
-            name, has_value, value = arg[2:].partition("=")
-            if not name or name.startswith(("-", "=")):
-                raise UsageError(f"bad flag syntax: {arg}")
-            if name == _HELP_LONG:
-                break
-            flag = _BY_NAME.get(name)
-            if flag is None:
-                raise UsageError(f"unknown flag: --{name}")
-            if not has_value:
-                if flag.is_bool:
-                    value = "true"
-                elif i + 1 < len(args):
-                    i += 1
-                    value = args[i]
-                else:
-                    raise UsageError(f"flag needs an argument: {arg}")
-            options = flag.apply(options, value)
-            i += 1
-            continue
-        shorthands = arg[1:]
-        consumed_next = False
-        while shorthands:
-            letter = shorthands[0]
-            if letter == _HELP_SHORT:
-                return options, args[i:]
-            flag = _BY_SHORT.get(letter)
-            if flag is None:
-                raise UsageError(f"unknown shorthand flag: '{letter}' in -{shorthands}")
-            if len(shorthands) > 2 and shorthands[1] == "=":
-                value, shorthands = shorthands[2:], ""
-            elif flag.is_bool:
-                value, shorthands = "true", shorthands[1:]
-            elif len(shorthands) > 1:
-                value, shorthands = shorthands[1:], ""
-            elif i + 1 < len(args):
-                value, shorthands, consumed_next = args[i + 1], "", True
-            else:
-                raise UsageError(f"flag needs an argument: '{letter}' in -{shorthands}")
-            options = flag.apply(options, value)
-        i += 2 if consumed_next else 1
-    return options, args[i:]
+    for name, value in parsed.flags:
+        options = _SETTERS[name](options, value)
+    return options, list(parsed.positionals)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from cloudshell_docker.options.pflag import FlagTable, display
 from cloudshell_docker.options.values.gpus import parse_gpus
 from cloudshell_docker.options.values.lists import (
     validate_attach,
@@ -48,6 +49,7 @@ from cloudshell_docker.options.values.ulimit import parse_ulimit
 
 __all__ = [
     "DOCKER_FLAGS",
+    "RUN_FLAGS",
     "DockerFlag",
     "ValueKind",
     "by_long_name",
@@ -115,7 +117,11 @@ class DockerFlag:
     @property
     def display(self) -> str:
         """How pflag names the flag in an error: ``-e, --env`` or ``--rm``."""
-        return f"{self.short}, {self.name}" if self.short else self.name
+        return display(self)
+
+    def check(self, value: str) -> Any:
+        """pflag's Set: the converted value, or GoValueError with the CLI's words."""
+        return self.kind.convert(value)
 
 
 F = DockerFlag
@@ -230,13 +236,8 @@ DOCKER_FLAGS: tuple[DockerFlag, ...] = (
     F("--workdir", "-w", STRING, C + "WorkingDir", direct=True),
 )
 
-_BY_LONG: dict[str, DockerFlag] = {}
-_BY_SHORT: dict[str, DockerFlag] = {}
-for _flag in DOCKER_FLAGS:
-    for _spelling in (_flag.name, *_flag.aliases):
-        _BY_LONG[_spelling] = _flag
-    if _flag.short:
-        _BY_SHORT[_flag.short] = _flag
+RUN_FLAGS = FlagTable(DOCKER_FLAGS)
+_BY_LONG: dict[str, DockerFlag] = {spelling: flag for flag in DOCKER_FLAGS for spelling in (flag.name, *flag.aliases)}
 
 
 def by_long_name(name: str) -> DockerFlag | None:
@@ -246,7 +247,8 @@ def by_long_name(name: str) -> DockerFlag | None:
 
 def by_short_name(name: str) -> DockerFlag | None:
     """The flag whose shorthand is ``name`` (``-e``)."""
-    return _BY_SHORT.get(name)
+    flag = RUN_FLAGS.by_short(name)
+    return flag if isinstance(flag, DockerFlag) else None
 
 
 def docker_flag(name: str) -> DockerFlag:

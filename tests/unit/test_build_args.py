@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from cloudshell_docker.build.args import BUILD_OWN_FLAGS, parse_build_args, split_build_command
-from cloudshell_docker.build.flags import BUILD_FLAGS, build_flag_by_long, build_flag_by_short
+from cloudshell_docker.build.flags import BUILD_FLAGS, BUILD_TABLE
 from cloudshell_docker.build.helptext import build_help_head
 from cloudshell_docker.errors import UsageError
 from cloudshell_docker.options.own import OWN_FLAGS
@@ -103,15 +103,16 @@ def test_help(argv, wanted):
 
 
 def test_no_own_option_name_in_a_build_is_a_build_flag():
-    for name in BUILD_OWN_FLAGS:
-        assert build_flag_by_long(name) is None, name
-        assert build_flag_by_short(name[1:]) is None, name
+    for flag in BUILD_OWN_FLAGS:
+        for name in flag.names:
+            assert BUILD_TABLE.by_long(name) is None, name
+            assert BUILD_TABLE.by_short(name[1:]) is None, name
 
 
 def test_every_source_option_can_be_spelled_in_a_build_and_only_three_names_are_dockers():
-    reachable = {flag.dest for flag in BUILD_OWN_FLAGS.values()}
-    assert reachable == {flag.dest for flag in OWN_FLAGS if not flag.run_only}
-    shadowed = {name for flag in OWN_FLAGS if not flag.run_only for name in flag.names} - set(BUILD_OWN_FLAGS)
+    assert {flag.dest for flag in BUILD_OWN_FLAGS} == {flag.dest for flag in OWN_FLAGS}
+    in_a_build = {name for flag in BUILD_OWN_FLAGS for name in flag.names}
+    shadowed = {name for flag in OWN_FLAGS for name in flag.names} - in_a_build
     assert shadowed == {"--tag", "--no-cache", "--policy"}
 
 
@@ -149,16 +150,16 @@ if os.path.exists("/usr/local/bin/docker"):  # a newer CLI, where the machine ha
 def test_the_table_knows_every_flag_the_cli_shows_with_its_arity(argv, buildkit):
     """The docker CLI is the oracle: each flag of its help, its shorthand, and whether it takes a value."""
     for name, (short, takes_value) in _help_flags(argv, {**os.environ, "DOCKER_BUILDKIT": buildkit}).items():
-        flag = build_flag_by_long(name)
+        flag = BUILD_TABLE.by_long(name)
         assert flag is not None, name
-        assert flag.short == (f"-{short}" if short else ""), name
+        assert flag.short == (f"-{short}" if short else None), name
         assert flag.takes_value == takes_value, name
 
 
 def test_the_help_head_lists_each_build_option_once_by_its_build_names():
     head = build_help_head()
     listed = re.findall(r"^  (--[\w-]+(?:, --[\w-]+)*)", head, flags=re.MULTILINE)
-    assert len(listed) == len({flag.dest for flag in BUILD_OWN_FLAGS.values()})
+    assert len(listed) == len({flag.dest for flag in BUILD_OWN_FLAGS if not flag.run_only})
     assert "--no-sts-cache" in listed
     assert "--session-tag" in listed
     assert not any(name in {"--no-cache", "--tag", "--policy"} for names in listed for name in names.split(", "))

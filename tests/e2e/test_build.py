@@ -397,3 +397,14 @@ def test_help_is_csdockers_options_then_the_clis_buildkit_help(host: BuildHost):
     assert out.index("--no-sts-cache") < out.index("Usage:  docker build")
     assert "--secret stringArray" in out  # BuildKit's flags: the CLI ran with DOCKER_BUILDKIT=1
     assert host.endpoint.requests == []
+
+
+@pytest.mark.parametrize("args", [[], [".", "other"]])
+def test_a_build_without_exactly_one_context_is_the_clis_usage_error_and_fetches_nothing(host: BuildHost, args):
+    ours = run_csdocker(["build", "--role-arn", "arn:aws:iam::123456789012:role/x", *args], env=host.env,
+                        cwd=str(host.context))
+    theirs = subprocess.run([DEBIAN_DOCKER, "build", *args], env=clean_env({**host.env, "DOCKER_BUILDKIT": "1"}),
+                            capture_output=True, cwd=str(host.context), check=False)
+    assert (ours.returncode, ours.stdout, ours.stderr) == (theirs.returncode, theirs.stdout, theirs.stderr)
+    assert b"requires exactly 1 argument" in ours.stderr
+    assert host.endpoint.requests == []

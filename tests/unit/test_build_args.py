@@ -25,6 +25,8 @@ ROLE = "arn:aws:iam::123456789012:role/builder"
     (["buildx", "b", "."], ("buildx", "b"), (".",), True),
     (["buildx", "--builder", "k", "-D", "build", "."], ("buildx", "--builder", "k", "-D", "build"), (".",), True),
     (["buildx", "--builder=k", "build", "."], ("buildx", "--builder=k", "build"), (".",), True),
+    (["buildx", "--debug=false", "--builder", "build", "build", "."],
+     ("buildx", "--debug=false", "--builder", "build", "build"), (".",), True),
 ])
 def test_the_build_commands(rest, words, args, via_buildx):
     command = split_build_command(rest)
@@ -33,9 +35,16 @@ def test_the_build_commands(rest, words, args, via_buildx):
 
 
 @pytest.mark.parametrize("rest", [["image", "ls"], ["builder", "prune"], ["buildx", "ls"], ["buildx", "--x", "build"],
-                                  ["buildx"], ["images"], ["run", "build"]])
+                                  ["buildx"], ["images"], ["run", "build"], ["buildx", "--builder"],
+                                  ["buildx", "-Dx", "build"]])
 def test_other_commands_are_not_builds(rest):
     assert split_build_command(rest) is None
+
+
+@pytest.mark.parametrize(("argv", "positionals"), [([], ()), ([".", "-q"], (".",)), (["a", "b"], ("a", "b")),
+                                                   (["-t", "x", "--", "-"], ("-",))])
+def test_positionals(argv, positionals):
+    assert parse_build_args(argv).positionals == positionals
 
 
 def test_own_options_are_taken_out_anywhere_and_docker_flags_kept_as_typed():

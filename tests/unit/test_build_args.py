@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from cloudshell_docker.build.args import BUILD_OWN_FLAGS, parse_build_args, split_build_command
+from cloudshell_docker.build.command import build_argv
 from cloudshell_docker.build.flags import BUILD_FLAGS, BUILD_TABLE
 from cloudshell_docker.build.helptext import build_help_head
 from cloudshell_docker.errors import UsageError
@@ -172,3 +173,12 @@ def test_the_help_head_lists_each_build_option_once_by_its_build_names():
     assert "--no-sts-cache" in listed
     assert "--session-tag" in listed
     assert not any(name in {"--no-cache", "--tag", "--policy"} for names in listed for name in names.split(", "))
+
+
+def test_the_clis_argv_has_the_secrets_right_after_the_command_words():
+    command = split_build_command(["buildx", "--builder", "k", "build", "-t", "x", "--", "."])
+    assert command is not None
+    argv = build_argv(["-H", "unix:///s"], command, parse_build_args(command.args).kept,
+                      {"aws": "/dev/fd/5", "aws-config": "/dev/fd/6"})
+    assert argv == ["-H", "unix:///s", "buildx", "--builder", "k", "build", "--secret", "id=aws,src=/dev/fd/5",
+                    "--secret", "id=aws-config,src=/dev/fd/6", "-t", "x", "--", "."]

@@ -18,11 +18,15 @@ from cloudshell_docker.errors import CredentialError, CsDockerError, ExitCode
 from cloudshell_docker.options.globalopts import GlobalOptions, split_global_options
 from cloudshell_docker.redact import redact
 
-__all__ = ["BUILD_WORDS", "COMMANDS", "build_entry", "guarded", "main", "print_error", "run_entry"]
+__all__ = ["COMMANDS", "build_entry", "guarded", "main", "may_be_build", "print_error", "run_entry"]
 
 COMMANDS = ("run", "env", "whoami")
-# First words of the commands that may be a build (``image ls`` is not; split_build_command decides).
-BUILD_WORDS = ("build", "image", "builder", "buildx")
+
+
+def may_be_build(rest: Sequence[str]) -> bool:
+    """A cheap first look, so that other commands (``image ls``) import nothing of the build;
+    ``build.args.split_build_command`` decides (``buildx [ROOT FLAGS] build``)."""
+    return rest[:1] in (["build"], ["buildx"]) or rest[:2] in (["image", "build"], ["builder", "build"])
 
 
 def print_error(message: str) -> None:
@@ -83,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         sys.exit(int(err.exit_code))
     if rest[:2] == ["container", "run"]:
         rest = ["run", *rest[2:]]
-    if not options.version and rest[:1] and rest[0] in BUILD_WORDS:
+    if not options.version and may_be_build(rest):
         build_entry(args[:len(args) - len(rest)], rest, options)  # returns only when it is not a build
     if options.version or (rest and rest[0] not in COMMANDS and not rest[0].startswith("-")):
         from cloudshell_docker.commands.passthrough import exec_docker

@@ -57,6 +57,7 @@ class BuildHost:
     context: Path
     endpoint: CredentialsEndpoint
     images: list[str] = field(default_factory=list)
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)  # killed at the end, whatever happened
 
     def dockerfile(self, text: str) -> None:
         (self.context / "Dockerfile").write_text(text)
@@ -101,6 +102,10 @@ def host(awscli: str, moto: MotoServer, debian_cli: str, tmp_path: Path) -> Iter
         }
         built = BuildHost(env, endpoint.issued[-1], issued["AssumedRoleUser"]["Arn"], home, context, endpoint)
         yield built
+        for process in built.processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait(30)
         if built.images:
             docker("rmi", "-f", *built.images)
 
@@ -230,10 +235,14 @@ def test_a_failing_build_exits_as_the_cli_does(host: BuildHost):
 
 
 def _start_waiting_build(host: BuildHost, marker: str, command: list[str] | None = None) -> subprocess.Popen[bytes]:
-    host.dockerfile(f"FROM local/busybox\nRUN {CREDS_MOUNT} echo {marker}-waiting && sleep 300 # {marker}\n")
+    # sleep is not the last command, so the shell stays, its command line showing the marker.
+    host.dockerfile(f"FROM local/busybox\nRUN {CREDS_MOUNT} echo {marker}-waiting && sleep 300 && echo done"
+                    f" # {marker}\n")
     process = subprocess.Popen([*(command or CSDOCKER), "build", "--progress", "plain", "--no-cache",
-                                str(host.context)], env=clean_env(host.env), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, start_new_session=True)
+                                "-t", host.image(), str(host.context)], env=clean_env(host.env),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                               start_new_session=True)
+    host.processes.append(process)  # a test that fails half-way must not leave the build running
     seen = threading.Event()
     tail: list[bytes] = []
 
@@ -276,6 +285,7 @@ def _wait_until(check, timeout: float = 30.0) -> bool:
 def test_an_interrupted_build_leaves_no_secret_anywhere(host: BuildHost, how: str):
     marker = unique_name("wait")
     process = _start_waiting_build(host, marker)
+    assert _processes_with(marker), "the RUN step is not seen running"
     # csdocker has become the docker CLI (exec): same pid, the secret only as an inherited memory file.
     assert os.path.realpath(f"/proc/{process.pid}/exe") == DEBIAN_DOCKER
     fds = [os.readlink(f"/proc/{process.pid}/fd/{fd}") for fd in os.listdir(f"/proc/{process.pid}/fd")]
@@ -308,6 +318,7 @@ def test_without_memfd_the_secret_is_a_private_tmpfs_file_removed_when_the_cli_e
     before = _fallback_dirs()
     marker = unique_name("wait")
     process = _start_waiting_build(host, marker, FALLBACK)
+    assert _processes_with(marker), "the RUN step is not seen running"
     made = _fallback_dirs() - before
     assert len(made) == 1, made
     directory = Path("/dev/shm") / made.pop()

@@ -12,18 +12,13 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
+from cloudshell_docker.console import print_error
 from cloudshell_docker.errors import CredentialError, CsDockerError, ExitCode
 from cloudshell_docker.options.globalopts import GlobalOptions, split_global_options
-from cloudshell_docker.redact import redact
 
-__all__ = ["COMMANDS", "guarded", "main", "print_error", "run_entry"]
+__all__ = ["COMMANDS", "guarded", "main", "run_entry"]
 
 COMMANDS = ("run", "env", "whoami")
-
-
-def print_error(message: str) -> None:
-    sys.stderr.write(f"csdocker: {redact(message)}\n")
-    sys.stderr.flush()
 
 
 def guarded(action: Callable[[], int], *, for_run: bool) -> int:

@@ -30,7 +30,6 @@ import hashlib
 import json
 import os
 import stat
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -38,6 +37,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
+from cloudshell_docker.console import warn as console_warn
 from cloudshell_docker.credentials.model import AwsCredentials, CredentialSource
 from cloudshell_docker.options.own import SourceOptions
 
@@ -92,11 +92,6 @@ def default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("csdocker", appauthor=False)) / "sts"
 
 
-def _warn_stderr(message: str) -> None:
-    sys.stderr.write(f"csdocker: warning: {message}\n")
-    sys.stderr.flush()
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -118,7 +113,7 @@ class CachedSource:
         cache_dir: Path | None = None,
         lock_timeout: float = LOCK_TIMEOUT_SECONDS,
         clock: Callable[[], datetime] = _now,
-        warn: Callable[[str], None] = _warn_stderr,
+        warn: Callable[[str], None] = console_warn,
     ) -> None:
         self.inner = inner
         self._cache_dir = cache_dir

@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from cloudshell_docker.credentials.clock import Clock, utc_now
+from cloudshell_docker.credentials.container import FULL_URI_VAR, TOKEN_VAR
 from cloudshell_docker.credentials.model import CredentialSource
 from cloudshell_docker.engine.api import Engine
 from cloudshell_docker.redact import register_secret
@@ -48,9 +49,6 @@ from cloudshell_docker.relay.server import RelayServer
 from cloudshell_docker.run.spec import RunSpec
 
 __all__ = ["FULL_URI_VAR", "TOKEN_VAR", "PreparedRelay", "PromptGate", "Relay", "prepare_relay"]
-
-FULL_URI_VAR = "AWS_CONTAINER_CREDENTIALS_FULL_URI"
-TOKEN_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN"
 
 
 class Relay:
@@ -102,15 +100,11 @@ class Relay:
 @dataclass
 class PreparedRelay:
     env: dict[str, str]  # AWS_CONTAINER_CREDENTIALS_FULL_URI, AWS_CONTAINER_AUTHORIZATION_TOKEN, region
-    hooks: Relay
-    relay: Relay = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self.relay = self.hooks
+    hooks: Relay  # the runner's created/finished hooks: the relay itself
 
     def close(self) -> None:
         """Stop the relay if the runner never got to ``finished`` (idempotent)."""
-        self.relay.close()
+        self.hooks.close()
 
 
 def prepare_relay(

@@ -6,9 +6,9 @@ Errors propagate as CsDockerError; ``cli`` prints them and picks the exit code.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Sequence
 
+from cloudshell_docker.console import warn
 from cloudshell_docker.credentials import credential_env, select_source
 from cloudshell_docker.credentials.region import resolve_region
 from cloudshell_docker.engine.endpoint import Endpoint, resolve_endpoint
@@ -21,10 +21,6 @@ from cloudshell_docker.run.parse import parse_run_args
 from cloudshell_docker.run.translate import TranslateContext, translate
 
 __all__ = ["run_command"]
-
-
-def warn(message: str) -> None:
-    print(f"csdocker: warning: {message}", file=sys.stderr)
 
 
 def _resolve_endpoint(options: GlobalOptions, environ: dict[str, str]) -> Endpoint | CsDockerError:

@@ -32,7 +32,8 @@ from typing import Any
 import docker
 import pytest
 
-from cloudshell_docker.run.apiversion import adapt_to_api, version_tuple
+from cloudshell_docker.engine.apiversions import version_tuple
+from cloudshell_docker.run.apiversion import adapt_to_api
 from cloudshell_docker.run.flags import DOCKER_FLAGS, docker_flag
 from cloudshell_docker.run.parse import parse_run_args
 from cloudshell_docker.run.translate import TranslateContext, translate

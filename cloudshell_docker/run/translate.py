@@ -40,7 +40,7 @@ from cloudshell_docker.options.values.mounts import (
 from cloudshell_docker.options.values.network import NetworkAttachment
 from cloudshell_docker.options.values.platform import normalize_platform
 from cloudshell_docker.options.values.ports import expose_ports, publish_ports
-from cloudshell_docker.options.values.reference import parse_image_reference
+from cloudshell_docker.options.values.reference import parse_image
 from cloudshell_docker.run.flags import DOCKER_FLAGS, DockerFlag, docker_flag
 from cloudshell_docker.run.spec import ParsedRun, PullPolicy, RunSpec
 
@@ -675,7 +675,7 @@ def _detach(state: _State) -> None:
 def _image(state: _State) -> None:
     image = state.parsed.image
     try:
-        reference = parse_image_reference(image)
+        reference = parse_image(image)
     except GoValueError as err:
         raise _fail(str(err)) from None
     trust_env = state.context.environ.get("DOCKER_CONTENT_TRUST", "")
@@ -686,7 +686,7 @@ def _image(state: _State) -> None:
         except GoValueError:
             trusted_by_default = True
     untrusted = state.flags.get("--disable-content-trust", not trusted_by_default)
-    if reference.named and reference.tagged and not untrusted:
+    if reference is not None and reference.tagged and not untrusted:
         raise _fail("content trust (image signature verification, DOCKER_CONTENT_TRUST or "
                     "--disable-content-trust=false) is not supported by csdocker")
 

@@ -21,7 +21,6 @@ Where csdocker does less than the CLI, it says so instead of doing something els
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -58,20 +57,14 @@ class TranslateContext:
 
     environ: Mapping[str, str] = field(default_factory=dict)
     cwd: str = "/"
-    docker_config_dir: str | None = None  # for the proxies of config.json
+    # config.json as the engine's endpoint loaded it (engine.endpoint): its proxies and registry auths.
+    docker_config: Mapping[str, Any] = field(default_factory=dict)
     # The engine's address as the docker CLI names it (the key of config.json's
     # "proxies"; the socket --use-api-socket mounts). None: DOCKER_HOST, else the default socket.
     daemon_host: str | None = None
 
     def host(self) -> str:
         return self.daemon_host or self.environ.get("DOCKER_HOST") or DEFAULT_DAEMON_HOST
-
-    def config_dir(self) -> str:
-        if self.docker_config_dir:
-            return self.docker_config_dir
-        if self.environ.get("DOCKER_CONFIG"):
-            return self.environ["DOCKER_CONFIG"]
-        return os.path.join(self.environ.get("HOME") or os.path.expanduser("~"), ".docker")
 
     def path(self, name: str) -> str:
         return name if os.path.isabs(name) else os.path.join(self.cwd, name)
@@ -192,15 +185,6 @@ def _pull(state: _State) -> None:
     state.client["pull"] = pull or "never"
 
 
-def _docker_config(context: TranslateContext) -> dict[str, Any]:
-    try:
-        with open(os.path.join(context.config_dir(), "config.json"), encoding="utf-8") as handle:
-            loaded = json.load(handle)
-    except (OSError, ValueError):
-        return {}  # the CLI warns and goes on with an empty configuration
-    return loaded if isinstance(loaded, dict) else {}
-
-
 @_builder("--env")
 def _env_with_proxies(state: _State) -> None:
     """-e values (a bare NAME takes the caller's value) merged with config.json's proxies, as a map."""
@@ -211,7 +195,7 @@ def _env_with_proxies(state: _State) -> None:
         if not sep and key in environ:
             entry, sep, value = f"{key}={environ[key]}", "=", environ[key]
         merged[key] = value if sep else None
-    proxies_by_host = _docker_config(state.context).get("proxies") or {}
+    proxies_by_host = state.context.docker_config.get("proxies") or {}
     host = state.context.host()
     proxies = proxies_by_host.get(host if host in proxies_by_host else "default") or {}
     for variable, key in _PROXY_VARIABLES:
@@ -705,7 +689,7 @@ def _api_socket(state: _State) -> None:
     env = state.body.get("Env") or []
     if any(entry.startswith("DOCKER_CONFIG=") for entry in env):
         return
-    config = _docker_config(state.context)
+    config = state.context.docker_config
     has_credentials = bool(state.context.environ.get("DOCKER_AUTH_CONFIG") or config.get("auths")
                            or config.get("credsStore") or config.get("credHelpers"))
     if has_credentials:

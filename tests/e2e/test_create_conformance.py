@@ -48,6 +48,7 @@ from tests.support.runargs_oracle import (
     observe_cli,
     prepare_case,
 )
+from tests.support.translation import translate_context
 
 pytestmark = pytest.mark.engine
 
@@ -206,7 +207,7 @@ def side_by_side(bed: Bed, case: Case, root: Path) -> SideBySide:
         env={**env, "DOCKER_HOST": bed.recorder.docker_host}, cwd=cwd, stdin=subprocess.DEVNULL,
         capture_output=True, text=True, timeout=60,
     )
-    context = TranslateContext(environ=env, cwd=str(cwd), daemon_host=bed.recorder.docker_host)
+    context = translate_context(env, str(cwd), bed.recorder.docker_host)
     spec = translate(parse_run_args(("--name", ours_name, "--pull=never", *ours_argv)), context)
     spec = adapt_to_api(spec, bed.api_version)
     ours_error = None
@@ -334,7 +335,7 @@ def test_console_size_rule_matches_the_cli(version: str, platform: str | None) -
             os.close(terminal)
             os.close(controller)
         sent = recorder.creates()[0].json()["HostConfig"]["ConsoleSize"]
-    spec = translate(parse_run_args([*options, "local/busybox"]), TranslateContext(docker_config_dir="/nonexistent"))
+    spec = translate(parse_run_args([*options, "local/busybox"]), TranslateContext())
     assert (sent == [33, 111]) is adapt_to_api(spec, version).send_console_size
 
 

@@ -11,7 +11,7 @@ from cloudshell_docker.run.parse import parse_run_args
 from cloudshell_docker.run.translate import TranslateContext, translate
 
 IMAGE = "local/busybox"
-HERMETIC = TranslateContext(docker_config_dir="/nonexistent/csdt-no-docker-config")
+HERMETIC = TranslateContext()
 
 
 def spec_for(*options: str):

@@ -93,6 +93,8 @@ def with_source_options(command: Callable[..., int]) -> Callable[..., None]:
 
         raise typer.Exit(guarded(action, for_run=False))
 
+    # Typer reads a command's options from its signature, and inspect honours __signature__;
+    # a function's type does not declare that attribute, hence the ignore.
     typer_command.__signature__ = inspect.Signature([*own, *_SOURCE_PARAMETERS])  # type: ignore[attr-defined]
     typer_command.__annotations__ = {}
     return typer_command

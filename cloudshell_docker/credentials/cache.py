@@ -35,7 +35,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeGuard
 
 from cloudshell_docker.console import warn as console_warn
 from cloudshell_docker.credentials.model import AwsCredentials, CredentialSource
@@ -98,9 +98,13 @@ def _now() -> datetime:
 
 def with_cache(source: CredentialSource, options: SourceOptions) -> CredentialSource:
     """``source`` behind the cache, unless ``--no-cache`` or the source is not cacheable."""
-    if options.no_cache or isinstance(source, CachedSource) or not callable(getattr(source, "cache_identity", None)):
+    if options.no_cache or isinstance(source, CachedSource) or not _cacheable(source):
         return source
-    return CachedSource(source)  # type: ignore[arg-type]
+    return CachedSource(source)
+
+
+def _cacheable(source: CredentialSource) -> TypeGuard[CacheableSource]:
+    return callable(getattr(source, "cache_identity", None))
 
 
 class CachedSource:

@@ -22,8 +22,8 @@ import docker
 import requests
 import urllib3
 from docker.tls import TLSConfig
-from docker.utils.proxy import ProxyConfig
 
+from cloudshell_docker.engine import dockerpy
 from cloudshell_docker.engine.apiversions import MAX_API_VERSION, MIN_API_VERSION, version_tuple
 from cloudshell_docker.engine.endpoint import Endpoint, is_socket, resolve_endpoint
 from cloudshell_docker.errors import EngineError
@@ -107,9 +107,7 @@ def client_for(endpoint: Endpoint, api_version: str = MAX_API_VERSION) -> docker
     # --config too. Its HttpHeaders and registry auths follow the CLI's choice. Proxy
     # variables for the container come from the translator alone, so docker-py must not
     # add its own copy on create.
-    client._general_configs = dict(endpoint.config)
-    client._auth_configs = docker.auth.load_config(config_dict=dict(endpoint.config))
-    client._proxy_configs = ProxyConfig()
+    dockerpy.use_config(client, endpoint.config)
     return client
 
 
@@ -153,7 +151,7 @@ def _unreachable(endpoint: Endpoint, err: Exception) -> EngineError:
 def _ping(client: docker.APIClient, endpoint: Endpoint) -> str:
     """The engine's API version, from one unversioned ping (as the CLI negotiates)."""
     try:
-        response = client._get(client.base_url + "/_ping", timeout=PING_TIMEOUT)
+        response = dockerpy.get(client, client.base_url + "/_ping", timeout=PING_TIMEOUT)
     except (requests.exceptions.RequestException, OSError) as err:
         raise _unreachable(endpoint, err) from None
     with response:
@@ -176,8 +174,8 @@ def connect(options: GlobalOptions, environ: Mapping[str, str], endpoint: Endpoi
     client = client_for(endpoint)
     try:
         engine_version = _ping(client, endpoint)
-        # docker-py keeps the version it speaks here; it has no setter.
-        client._version = negotiate_api_version(engine_version, environ.get("DOCKER_API_VERSION", ""), endpoint.host)
+        dockerpy.set_api_version(
+            client, negotiate_api_version(engine_version, environ.get("DOCKER_API_VERSION", ""), endpoint.host))
     except BaseException:
         client.close()
         raise

@@ -173,7 +173,8 @@ class _State:
 
     @property
     def host_config(self) -> dict[str, Any]:
-        return self.body["HostConfig"]
+        host_config: dict[str, Any] = self.body["HostConfig"]
+        return host_config
 
 
 @_builder("--pull")

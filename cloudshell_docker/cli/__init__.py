@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from cloudshell_docker.console import print_error
+from cloudshell_docker.console import print_error, print_traceback
 from cloudshell_docker.errors import CredentialError, CsDockerError, ExitCode
 from cloudshell_docker.options.globalopts import GlobalOptions, split_global_options
 
@@ -21,11 +21,12 @@ __all__ = ["COMMANDS", "guarded", "main", "run_entry"]
 COMMANDS = ("run", "env", "whoami")
 
 
-def guarded(action: Callable[[], int], *, for_run: bool) -> int:
+def guarded(action: Callable[[], int], *, for_run: bool, debug: bool = False) -> int:
     """Run ``action``; turn every failure into one line on stderr and an exit status.
 
     For ``run`` an error keeps its own code (125, or docker's 1 for some usage errors);
     ``env`` and ``whoami`` exit 1 when the credentials cannot be had and 2 for bad usage.
+    ``debug`` (docker's ``-D``): an internal error (a bug) also shows its traceback, redacted.
     """
     try:
         return action()
@@ -37,7 +38,9 @@ def guarded(action: Callable[[], int], *, for_run: bool) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("\n")
         return int(ExitCode.INTERRUPTED)
-    except Exception as err:  # a bug: still one line, never a traceback that could hold a secret
+    except Exception as err:  # a bug: one line; the traceback only when asked for, and redacted
+        if debug:
+            print_traceback(err)
         print_error(f"internal error: {type(err).__name__}: {err}")
         return int(ExitCode.DOCKER if for_run else ExitCode.ERROR)
 
@@ -45,7 +48,7 @@ def guarded(action: Callable[[], int], *, for_run: bool) -> int:
 def run_entry(argv: list[str], options: GlobalOptions) -> int:
     from cloudshell_docker.run.command import run_command
 
-    return guarded(lambda: run_command(argv, options), for_run=True)
+    return guarded(lambda: run_command(argv, options), for_run=True, debug=options.debug)
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

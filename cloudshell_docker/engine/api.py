@@ -258,8 +258,7 @@ class Engine:
     @property
     def general_config(self) -> Mapping[str, Any]:
         """The docker CLI's config.json as docker-py read it (``detachKeys``, ``proxies``, ...)."""
-        configs = getattr(self.client, "_general_configs", None)
-        return configs if isinstance(configs, Mapping) else {}
+        return dockerpy.general_configs(self.client)
 
     @contextlib.contextmanager
     def _errors(self, exit_code: ExitCode | None = None) -> Iterator[None]:

@@ -4,7 +4,7 @@ docker-py's public API cannot attach before start, wait without blocking the cal
 negotiated API version, or take config.json from another directory; csdocker needs all four.
 Each reach past the public API is one small function here, so that the list is in one place
 and a docker-py upgrade is checked against it: pyproject.toml pins the range tested
-(``docker>=7.1,<8``; scripts/dockerpy-versions.sh runs the engine-facing tests with the oldest
+(``docker>=7.1.0,<8``; scripts/dockerpy-versions.sh runs the engine-facing tests with the oldest
 and the newest release of it). Nothing else in csdocker touches a ``_`` attribute of docker-py.
 
 botocore's one private attribute (``_expiry_time``) is in ``credentials.boto``, the only module
@@ -24,6 +24,7 @@ from docker.utils.proxy import ProxyConfig
 __all__ = [
     "api_url",
     "custom_adapter",
+    "general_configs",
     "get",
     "post",
     "raise_for_status",
@@ -51,6 +52,12 @@ def use_config(client: docker.APIClient, config: Mapping[str, Any]) -> None:
     private._general_configs = dict(config)
     private._auth_configs = load_config(config_dict=dict(config))
     private._proxy_configs = ProxyConfig()
+
+
+def general_configs(client: docker.APIClient) -> Mapping[str, Any]:
+    """``_general_configs``: the config.json the client uses (``use_config``'s, or what docker-py read)."""
+    configs = getattr(client, "_general_configs", None)
+    return configs if isinstance(configs, Mapping) else {}
 
 
 def set_api_version(client: docker.APIClient, version: str) -> None:

@@ -48,7 +48,7 @@ from cloudshell_docker.relay.prompt import PromptGate
 from cloudshell_docker.relay.server import RelayServer
 from cloudshell_docker.run.spec import RunSpec
 
-__all__ = ["FULL_URI_VAR", "TOKEN_VAR", "PreparedRelay", "PromptGate", "Relay", "prepare_relay"]
+__all__ = ["PreparedRelay", "PromptGate", "Relay", "prepare_relay"]
 
 
 class Relay:

@@ -24,9 +24,9 @@ from cloudshell_docker.options.globalopts import GlobalOptions
 from cloudshell_docker.options.own import OWN_FLAGS, source_options
 from cloudshell_docker.options.pflag import Flag, FlagTable, ParsedArgs, parse
 from cloudshell_docker.options.values.gocompat import GoValueError, go_parse_bool
+from cloudshell_docker.options.values.reference import ImageRef, InvalidReference, parse_image
 from cloudshell_docker.redact import redact
 from cloudshell_docker.registry.ecrhost import parse_ecr_host
-from cloudshell_docker.run.imageref import ImageRef, InvalidReference, parse_image
 
 __all__ = ["PULL_FLAGS", "PUSH_FLAGS", "TAKEN_OVER", "Transfer", "plan_transfer", "transfer_command"]
 

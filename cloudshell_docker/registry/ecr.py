@@ -75,9 +75,9 @@ def ecr_login(registry: EcrHost, credentials: AwsCredentials, *, profile: str | 
             # Checked before any call: the API host would be made up from the name.
             raise EcrError(f"unknown AWS region {registry.region!r} in {registry.host}: ECR has no such region "
                            "(as far as this boto3 knows)")
-        endpoint_kind = {key: True for key, wanted in (("use_fips_endpoint", registry.fips),
-                                                       ("use_dualstack_endpoint", registry.dual_stack)) if wanted}
-        client = session.client("ecr", config=Config(**endpoint_kind))  # type: ignore[arg-type]
+        # None leaves the setting to boto3's own configuration (AWS_USE_FIPS_ENDPOINT, the profile, ...).
+        kind = Config(use_fips_endpoint=registry.fips or None, use_dualstack_endpoint=registry.dual_stack or None)
+        client = session.client("ecr", config=kind)
         answer = client.get_authorization_token(registryIds=[registry.account])
     except ProfileNotFound as err:
         raise EcrError(profile_not_found(err, profile)) from None

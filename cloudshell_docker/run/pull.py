@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from cloudshell_docker.engine.api import Engine
+from cloudshell_docker.options.values.reference import ImageRef
 from cloudshell_docker.registry.auth import RegistryAuth
-from cloudshell_docker.run.imageref import ImageRef
 
 __all__ = ["ProgressDisplay", "pull_image"]
 

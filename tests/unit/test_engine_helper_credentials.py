@@ -10,6 +10,7 @@ import docker
 import pytest
 
 from cloudshell_docker.engine.api import Engine
+from cloudshell_docker.engine.dockerpy import use_config
 from cloudshell_docker.errors import EngineError
 
 HOST = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
@@ -17,7 +18,7 @@ HOST = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 
 def engine_with(config: dict[str, object]) -> Engine:
     client = docker.APIClient(base_url="unix:///nonexistent/docker.sock", version="1.41")  # no request made
-    client._auth_configs = docker.auth.load_config(config_dict=config)
+    use_config(client, config)
     return Engine(client)
 
 

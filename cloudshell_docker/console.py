@@ -1,7 +1,8 @@
 """The lines csdocker itself writes to stderr: errors and warnings, always redacted.
 
 Everything csdocker says in its own name goes through here, prefixed ``csdocker:`` so
-that it stands apart from the docker CLI's and the container's output.
+that it stands apart from the docker CLI's and the container's output; the engine's words,
+where csdocker stands in for a docker command that prints them bare, go through here too.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import TextIO
 
 from cloudshell_docker.redact import redact
 
-__all__ = ["print_error", "print_traceback", "warn"]
+__all__ = ["print_docker_error", "print_error", "print_traceback", "warn"]
 
 
 def _write(line: str, stream: TextIO | None) -> None:
@@ -24,6 +25,14 @@ def _write(line: str, stream: TextIO | None) -> None:
 def print_error(message: str, *, stream: TextIO | None = None) -> None:
     """One error line on stderr (or ``stream``)."""
     _write(message, stream)
+
+
+def print_docker_error(message: str, *, stream: TextIO | None = None) -> None:
+    """An error in the docker CLI's own words, as the docker CLI prints it (no prefix): where csdocker
+    stands in for a docker command whose errors carry none (``pull``, ``push``)."""
+    out = sys.stderr if stream is None else stream
+    out.write(f"{redact(message)}\n")
+    out.flush()
 
 
 def warn(message: str, *, stream: TextIO | None = None) -> None:

@@ -15,11 +15,12 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from cloudshell_docker.console import print_error, print_traceback
-from cloudshell_docker.errors import CredentialError, CsDockerError, ExitCode
+from cloudshell_docker.console import print_docker_error, print_error, print_traceback
+from cloudshell_docker.errors import CredentialError, CsDockerError, EngineError, ExitCode, UsageError
 from cloudshell_docker.options.globalopts import GlobalOptions, split_global_options
 
-__all__ = ["COMMANDS", "build_entry", "guarded", "main", "may_be_build", "run_entry", "transfer_entry"]
+__all__ = ["COMMANDS", "build_entry", "guarded", "guarded_transfer", "main", "may_be_build", "run_entry",
+           "transfer_entry"]
 
 COMMANDS = ("run", "env", "whoami")
 
@@ -88,7 +89,28 @@ def transfer_entry(command: str, argv: list[str], options: GlobalOptions) -> Non
         print_error(err.message)
         sys.exit(int(err.exit_code))
     if transfer is not None:
-        sys.exit(transfer_command(transfer, options))
+        sys.exit(guarded_transfer(lambda: transfer_command(transfer, options), debug=options.debug))
+
+
+def guarded_transfer(action: Callable[[], int], *, debug: bool = False) -> int:
+    """``guarded`` for ``pull``/``push``: the docker CLI's statuses (1; 125 for a bad flag value), and
+    the engine's refusals in its own words, without csdocker's name, as the docker CLI prints them."""
+    try:
+        return action()
+    except EngineError as err:
+        print_docker_error(err.message)
+        return int(ExitCode.ERROR)
+    except CsDockerError as err:
+        print_error(err.message)
+        return int(ExitCode.DOCKER if isinstance(err, UsageError) else ExitCode.ERROR)
+    except KeyboardInterrupt:
+        sys.stderr.write("\n")
+        return int(ExitCode.INTERRUPTED)
+    except Exception as err:  # a bug: one line; the traceback only when asked for, and redacted
+        if debug:
+            print_traceback(err)
+        print_error(f"internal error: {type(err).__name__}: {err}")
+        return int(ExitCode.ERROR)
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

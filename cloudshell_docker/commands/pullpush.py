@@ -8,7 +8,7 @@ unchanged, which judges it. csdocker's own credential options (``--role-arn``, `
 
 The output is the docker CLI's: ``Using default tag: latest``, the engine's progress on stdout
 (status lines off a terminal), the pulled reference as the last line (``-q``: alone); an error is
-one line on stderr and exit status 1.
+one line on stderr and exit status 1 (``cli.guarded_transfer`` prints it).
 """
 
 from __future__ import annotations
@@ -19,13 +19,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from cloudshell_docker.errors import CsDockerError, EngineError, ExitCode, UsageError
+from cloudshell_docker.errors import UsageError
 from cloudshell_docker.options.globalopts import GlobalOptions
 from cloudshell_docker.options.own import OWN_FLAGS, source_options
 from cloudshell_docker.options.pflag import Flag, FlagTable, ParsedArgs, parse
 from cloudshell_docker.options.values.gocompat import GoValueError, go_parse_bool
 from cloudshell_docker.options.values.reference import ImageRef, InvalidReference, parse_image
-from cloudshell_docker.redact import redact
 from cloudshell_docker.registry.ecrhost import parse_ecr_host
 
 __all__ = ["PULL_FLAGS", "PUSH_FLAGS", "TAKEN_OVER", "Transfer", "plan_transfer", "transfer_command"]
@@ -142,7 +141,9 @@ def _write(fd: int, text: str) -> None:
         data = data[os.write(fd, data):]
 
 
-def _run(transfer: Transfer, options: GlobalOptions) -> int:
+def transfer_command(transfer: Transfer, options: GlobalOptions) -> int:
+    """Make the pull or push; 0, or an exception for ``cli.guarded_transfer`` to print (EngineError:
+    the engine's words, as the docker CLI prints them; any other CsDockerError: csdocker's own)."""
     from cloudshell_docker.credentials import select_source
     from cloudshell_docker.engine.api import Engine
     from cloudshell_docker.engine.connect import connect
@@ -170,23 +171,3 @@ def _run(transfer: Transfer, options: GlobalOptions) -> int:
     if transfer.command == "pull" or transfer.quiet:
         _write(out, ref.familiar_string() + "\n")
     return 0
-
-
-def transfer_command(transfer: Transfer, options: GlobalOptions) -> int:
-    """Make the pull or push; return the docker CLI's exit status for it. Errors: one line on stderr
-    (the engine's words as the docker CLI prints them; csdocker's own with its name)."""
-    try:
-        return _run(transfer, options)
-    except EngineError as err:
-        sys.stderr.write(redact(err.message) + "\n")
-    except CsDockerError as err:
-        sys.stderr.write(f"csdocker: {redact(err.message)}\n")
-        if isinstance(err, UsageError):
-            return int(ExitCode.DOCKER)  # docker's status for a bad flag value
-    except KeyboardInterrupt:
-        sys.stderr.write("\n")
-        return int(ExitCode.INTERRUPTED)
-    except Exception as err:  # a bug: still one line, never a traceback that could hold a secret
-        sys.stderr.write(f"csdocker: internal error: {type(err).__name__}: {redact(str(err))}\n")
-    sys.stderr.flush()
-    return int(ExitCode.ERROR)

@@ -31,6 +31,24 @@ def may_be_build(rest: Sequence[str]) -> bool:
     return rest[:1] in (["build"], ["buildx"]) or rest[:2] in (["image", "build"], ["builder", "build"])
 
 
+def _guard(action: Callable[[], int], on_error: Callable[[CsDockerError], int], *, bug_status: ExitCode,
+           debug: bool) -> int:
+    """Run ``action``; ``on_error`` prints a CsDockerError and picks its status; a bug is one line
+    (its traceback only when asked for, redacted) and ``bug_status``."""
+    try:
+        return action()
+    except CsDockerError as err:
+        return on_error(err)
+    except KeyboardInterrupt:
+        sys.stderr.write("\n")
+        return int(ExitCode.INTERRUPTED)
+    except Exception as err:
+        if debug:
+            print_traceback(err)
+        print_error(f"internal error: {type(err).__name__}: {err}")
+        return int(bug_status)
+
+
 def guarded(action: Callable[[], int], *, for_run: bool, debug: bool = False) -> int:
     """Run ``action``; turn every failure into one line on stderr and an exit status.
 
@@ -38,21 +56,13 @@ def guarded(action: Callable[[], int], *, for_run: bool, debug: bool = False) ->
     ``env`` and ``whoami`` exit 1 when the credentials cannot be had and 2 for bad usage.
     ``debug`` (docker's ``-D``): an internal error (a bug) also shows its traceback, redacted.
     """
-    try:
-        return action()
-    except CsDockerError as err:
+    def on_error(err: CsDockerError) -> int:
         print_error(err.message)
         if for_run:
             return int(err.exit_code)
         return int(ExitCode.ERROR if isinstance(err, CredentialError) else ExitCode.USAGE)
-    except KeyboardInterrupt:
-        sys.stderr.write("\n")
-        return int(ExitCode.INTERRUPTED)
-    except Exception as err:  # a bug: one line; the traceback only when asked for, and redacted
-        if debug:
-            print_traceback(err)
-        print_error(f"internal error: {type(err).__name__}: {err}")
-        return int(ExitCode.DOCKER if for_run else ExitCode.ERROR)
+
+    return _guard(action, on_error, bug_status=ExitCode.DOCKER if for_run else ExitCode.ERROR, debug=debug)
 
 
 def run_entry(argv: list[str], options: GlobalOptions) -> int:
@@ -95,22 +105,14 @@ def transfer_entry(command: str, argv: list[str], options: GlobalOptions) -> Non
 def guarded_transfer(action: Callable[[], int], *, debug: bool = False) -> int:
     """``guarded`` for ``pull``/``push``: the docker CLI's statuses (1; 125 for a bad flag value), and
     the engine's refusals in its own words, without csdocker's name, as the docker CLI prints them."""
-    try:
-        return action()
-    except EngineError as err:
-        print_docker_error(err.message)
-        return int(ExitCode.ERROR)
-    except CsDockerError as err:
+    def on_error(err: CsDockerError) -> int:
+        if isinstance(err, EngineError):
+            print_docker_error(err.message)
+            return int(ExitCode.ERROR)
         print_error(err.message)
         return int(ExitCode.DOCKER if isinstance(err, UsageError) else ExitCode.ERROR)
-    except KeyboardInterrupt:
-        sys.stderr.write("\n")
-        return int(ExitCode.INTERRUPTED)
-    except Exception as err:  # a bug: one line; the traceback only when asked for, and redacted
-        if debug:
-            print_traceback(err)
-        print_error(f"internal error: {type(err).__name__}: {err}")
-        return int(ExitCode.ERROR)
+
+    return _guard(action, on_error, bug_status=ExitCode.ERROR, debug=debug)
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

@@ -8,7 +8,7 @@
 #   scripts/testbed.sh engine     # only the engine
 #   scripts/testbed.sh busybox    # the engine and local/busybox
 #   scripts/testbed.sh awscli     # the engine and local/aws-cli
-#   (all also installs fish, for the env-format tests)
+#   (all also installs fish, for the env-format tests, and procps, for ps)
 #
 # No registry host is written here: the Debian mirror for debootstrap is read
 # from the machine's own apt configuration.
@@ -122,7 +122,8 @@ exec 9>"${TMPDIR:-/tmp}/csdocker-testbed.lock"
 flock 9
 
 # Shells whose quoting `csdocker env --format` output is evaluated in (bash and dash are there).
-test_shells() { apt_install fish; }
+# procps: ps, which the relay-title test asks what the follower shows.
+test_shells() { apt_install fish procps; }
 
 case "${1:-all}" in
   engine) start_engine ;;

@@ -9,7 +9,7 @@
 #   scripts/testbed.sh busybox    # the engine and local/busybox
 #   scripts/testbed.sh awscli     # the engine and local/aws-cli
 #   scripts/testbed.sh registry   # the ECR stand-in's parts (see below)
-#   (all also installs fish, for the env-format tests, and the registry parts)
+#   (all also installs fish, for the env-format tests, procps, for ps, and the registry parts)
 #
 # No registry host is written here: the Debian mirror for debootstrap is read
 # from the machine's own apt configuration.
@@ -163,7 +163,8 @@ registry_parts() {
 }
 
 # Shells whose quoting `csdocker env --format` output is evaluated in (bash and dash are there).
-test_shells() { apt_install fish; }
+# procps: ps, which the relay-title test asks what the follower shows.
+test_shells() { apt_install fish procps; }
 
 case "${1:-all}" in
   engine) start_engine ;;

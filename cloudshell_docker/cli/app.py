@@ -25,8 +25,9 @@ __all__ = ["app"]
 
 app = typer.Typer(
     name="csdocker",
-    help=f"csdocker {__version__}: docker run and docker exec, with the host's temporary AWS credentials "
-    "injected. Any other command is handed to the docker CLI unchanged.",
+    help=f"csdocker {__version__}: docker run and docker exec, with the host's temporary AWS credentials injected. "
+    "pull and push of a private ECR image use them too (no docker login). "
+    "Any other command is handed to the docker CLI unchanged.",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
@@ -60,7 +61,7 @@ def exec_(ctx: typer.Context) -> None:
 def _typer_parameter(flag: OwnFlag) -> inspect.Parameter:
     """The Typer declaration of one of csdocker's own options."""
     # The variable is named in the help text only: it is read in one place (options.environ), not by click.
-    option = typer.Option(flag.name, metavar=flag.metavar or None, help=f"{flag.help} (env: {variable_for(flag)})")
+    option = typer.Option(*flag.names, metavar=flag.metavar or None, help=f"{flag.help} (env: {variable_for(flag)})")
     if not flag.takes_value:
         annotation: Any = Annotated[bool, option]
         default: Any = False
@@ -91,6 +92,11 @@ def _source_options(values: dict[str, Any]) -> tuple[SourceOptions, dict[str, st
         return source_options(merged.values), merged.origins
 
 
+# Typer hands its Context to a parameter annotated with it: the global options (-D) are its obj.
+_CONTEXT = "csdocker_context"
+_CONTEXT_PARAMETER = inspect.Parameter(_CONTEXT, inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context)
+
+
 def with_source_options(command: Callable[..., int]) -> Callable[..., None]:
     """A Typer command that takes the credential options and calls ``command(options, ...)``.
 
@@ -101,14 +107,19 @@ def with_source_options(command: Callable[..., int]) -> Callable[..., None]:
 
     @functools.wraps(command)
     def typer_command(**values: Any) -> None:
+        ctx: typer.Context = values.pop(_CONTEXT)
+
         def action() -> int:
             options, origins = _source_options({flag.dest: values.pop(flag.dest) for flag in _SOURCE_FLAGS})
             with attributed(origins):  # the sources check the values: name the variable a bad one came from
                 return command(options, **values)
 
-        raise typer.Exit(guarded(action, for_run=False))
+        raise typer.Exit(guarded(action, for_run=False, debug=global_options(ctx).debug))
 
-    typer_command.__signature__ = inspect.Signature([*own, *_SOURCE_PARAMETERS])  # type: ignore[attr-defined]
+    # Typer reads a command's options from its signature, and inspect honours __signature__;
+    # a function's type does not declare that attribute, hence the ignore.
+    typer_command.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [*own, *_SOURCE_PARAMETERS, _CONTEXT_PARAMETER])
     typer_command.__annotations__ = {}
     return typer_command
 

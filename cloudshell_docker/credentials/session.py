@@ -8,35 +8,40 @@ injection) or the relay primes itself from ``source`` (the relay injection).
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from cloudshell_docker.console import warn
 from cloudshell_docker.credentials import select_source
-from cloudshell_docker.credentials.model import CredentialSource, credential_env
+from cloudshell_docker.credentials.model import AwsCredentials, CredentialSource, credential_env
 from cloudshell_docker.credentials.region import resolve_region
 from cloudshell_docker.options.environ import attributed, merge_own
 from cloudshell_docker.options.own import OwnValues, RunOwnOptions, SourceOptions, run_own_options
 from cloudshell_docker.redact import register_secret
 
-__all__ = ["CommandOptions", "CredentialSession", "command_options", "open_session", "session_region", "warn"]
-
-
-def warn(message: str) -> None:
-    print(f"csdocker: warning: {message}", file=sys.stderr)
+__all__ = ["CommandOptions", "CredentialSession", "command_options", "open_session", "session_region"]
 
 
 @dataclass(frozen=True)
 class CredentialSession:
     source: CredentialSource
     region: str | None
+    profile: str | None = None  # --profile: also for the registry's (ECR's) own calls
 
-    def environment(self) -> dict[str, str]:
-        """Fetch now; the AWS_* variables for a process (the secrets are registered for redaction)."""
+    def fetch(self) -> AwsCredentials:
+        """Fetch now (the secrets are registered for redaction)."""
         creds = self.source.fetch()
         register_secret(creds.secret_access_key)
         register_secret(creds.session_token)
+        return creds
+
+    def variables(self, creds: AwsCredentials) -> dict[str, str]:
+        """The AWS_* variables of ``creds`` for a process, with the region."""
         return credential_env(creds, self.region)
+
+    def environment(self) -> dict[str, str]:
+        """Fetch now; the AWS_* variables for a process."""
+        return self.variables(self.fetch())
 
     def warn_if_no_region(self, receiver: str = "the container") -> None:
         if self.region is None:
@@ -53,7 +58,7 @@ def open_session(
 ) -> CredentialSession:
     """Check the options and choose the source (no network call). ``region``: as ``session_region``
     resolved it; ``prompt``: how an MFA code is asked for (default: on /dev/tty)."""
-    return CredentialSession(select_source(options, environ, prompt=prompt), region)
+    return CredentialSession(select_source(options, environ, prompt=prompt), region, options.profile)
 
 
 def session_region(options: SourceOptions, environ: Mapping[str, str]) -> str | None:

@@ -11,9 +11,9 @@ command line never load it (start-up time is a feature).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from cloudshell_docker.engine.endpoint import Endpoint, resolve_endpoint
+from cloudshell_docker.engine.endpoint import Endpoint, config_dir, load_config_file, resolve_endpoint
 from cloudshell_docker.errors import CsDockerError
 from cloudshell_docker.options.globalopts import GlobalOptions, check_log_level
 
@@ -35,6 +35,14 @@ class EngineTarget:
             self._endpoint = resolve_endpoint(options, environ)
         except CsDockerError as err:
             self._error = err
+
+    @property
+    def docker_config(self) -> Mapping[str, Any]:
+        """config.json as the endpoint loaded it; read here only when the endpoint could not be resolved
+        (its error comes after the command line's, and translation still needs the file)."""
+        if self._endpoint is not None:
+            return self._endpoint.config
+        return load_config_file(config_dir(self.options, self.environ))
 
     @property
     def host(self) -> str | None:

@@ -21,7 +21,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from cloudshell_docker.credentials.session import CommandOptions, CredentialSession, command_options, warn
+from cloudshell_docker.console import warn
+from cloudshell_docker.credentials.session import CommandOptions, CredentialSession, command_options
 from cloudshell_docker.engine.target import EngineTarget
 from cloudshell_docker.errors import CsDockerError, EngineError, ExitCode
 from cloudshell_docker.exec.flags import EXEC_HELP

@@ -25,9 +25,9 @@ from collections.abc import Mapping
 from typing import Any, NoReturn
 
 from cloudshell_docker.engine.api import Engine
+from cloudshell_docker.engine.apiversions import version_tuple
 from cloudshell_docker.errors import EngineError, ExitCode, UsageError
 from cloudshell_docker.exec.spec import ExecSpec
-from cloudshell_docker.run.apiversion import version_tuple
 from cloudshell_docker.run.detachkeys import DEFAULT_DETACH_KEYS, EscapeFilter, parse_detach_keys
 from cloudshell_docker.run.signals import SignalRelay, quiet_thread
 from cloudshell_docker.run.streams import AttachStreams, StreamEvent

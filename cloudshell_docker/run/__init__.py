@@ -6,7 +6,7 @@
     command.strategy_for(options)         -> EnvInjection | RelayInjection (the source chosen, nothing fetched)
     apiversion.adapt_to_api(spec, api)    -> RunSpec     (fields that depend on the engine's API version)
     strategy.open(spec, engine)           -> Injection   (variables, labels, hooks; .apply(spec): the user's -e wins)
-    runner.run(spec, engine, terminal)    -> exit status (the only engine conversation of a run)
+    runner.run_container(spec, ...)       -> exit status (the only engine conversation of a run)
 """
 
 __all__: list[str] = []

@@ -43,7 +43,7 @@ def prepare(argv: Sequence[str], global_options: GlobalOptions, environ: Mapping
         print(run_help())
         return None
     target = EngineTarget(global_options, environ)
-    context = TranslateContext(environ=environ, cwd=os.getcwd(), docker_config_dir=global_options.config,
+    context = TranslateContext(environ=environ, cwd=os.getcwd(), docker_config=target.docker_config,
                                daemon_host=target.host)
     spec = translate(parsed, context)
     return PreparedRun(parsed, spec, command_options(parsed.own, environ), target)
@@ -77,9 +77,10 @@ def run_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
     # before anyone is asked for an MFA code or STS is called.
     engine = prepared.target.connect()
     from cloudshell_docker.run.apiversion import adapt_to_api
-    from cloudshell_docker.run.runner import run
+    from cloudshell_docker.run.runner import run_container
     from cloudshell_docker.run.terminal import Terminal
 
     spec = adapt_to_api(prepared.spec, engine.api_version)
     with strategy.open(spec, engine) as injection:
-        return run(injection.apply(spec), engine, Terminal.from_stdio(), injection.hooks)
+        return run_container(injection.apply(spec), engine, Terminal.from_stdio(), injection.hooks,
+                             injection.registry_auth)

@@ -14,7 +14,7 @@ def own_option_lines(flags: Sequence[OwnFlag] = OWN_FLAGS) -> list[str]:
     """One line per own option: name, value, help, and the CSDOCKER_* variable that sets its default."""
     lines = []
     for flag in flags:
-        name = f"{flag.name} {flag.metavar}".rstrip()
+        name = f"{', '.join(flag.names)} {flag.metavar}".rstrip()
         lines.append(f"  {name:<34} {flag.help} (env: {variable_for(flag)})")
     return lines
 

@@ -20,6 +20,7 @@ from cloudshell_docker.run.spec import RunSpec
 
 if TYPE_CHECKING:
     from cloudshell_docker.engine.api import Engine
+    from cloudshell_docker.registry.auth import RegistryAuth
     from cloudshell_docker.relay.prompt import PromptGate
     from cloudshell_docker.run.runner import RunHooks
 
@@ -52,6 +53,7 @@ class Injection:
     variables: Mapping[str, str]
     labels: Mapping[str, str] = field(default_factory=dict)
     hooks: RunHooks | None = None
+    registry_auth: RegistryAuth | None = None  # for the image's registry (ECR), asked only if a pull happens
 
     def apply(self, spec: RunSpec) -> RunSpec:
         return inject_labels(inject_env(spec, self.variables), self.labels)
@@ -69,9 +71,13 @@ class EnvInjection:
 
     @contextlib.contextmanager
     def open(self, spec: RunSpec, engine: Engine) -> Iterator[Injection]:
-        variables = self.session.environment()
+        from cloudshell_docker.registry.auth import RegistryAuth
+
+        creds = self.session.fetch()
         self.session.warn_if_no_region()
-        yield Injection(variables)
+        # The image's registry (ECR) is asked with these same credentials, and only if a pull happens.
+        yield Injection(self.session.variables(creds),
+                        registry_auth=RegistryAuth(lambda: creds, profile=self.session.profile))
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,9 @@ class RelayInjection:
         relay = prepare_relay(self.session.source, self.session.region, spec, engine, prompt_gate=self.gate)
         try:
             self.session.warn_if_no_region()
-            yield Injection(relay.env, RELAY_LABELS, relay.hooks)
+            from cloudshell_docker.registry.auth import RegistryAuth
+
+            yield Injection(relay.env, RELAY_LABELS, relay.hooks,
+                            RegistryAuth.from_source(self.session.source, profile=self.session.profile))
         finally:
             relay.close()  # also when the run failed before the container existed

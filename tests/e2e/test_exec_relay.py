@@ -17,7 +17,7 @@ import pytest
 from tests.support.endpoint import CredentialsEndpoint
 from tests.support.engine import docker
 from tests.support.proc import CSDOCKER
-from tests.support.relay_run import REGION, port_refuses, processes_mentioning, upstream_env
+from tests.support.relay_run import REGION, followers_of, port_refuses, upstream_env
 
 pytestmark = pytest.mark.engine
 
@@ -71,7 +71,10 @@ def test_a_relay_container_keeps_its_relay_whatever_csdocker_inject_says(busybox
     assert aws_vars(own.stdout)["AWS_SECRET_ACCESS_KEY"] == upstream.issued[-1].secret_access_key
     # The follower goes (as when the machine rebooted): exec says so, and starts nothing.
     url = aws_vars(csdocker(upstream, ["exec", name, "sh", "-c", SHOW]).stdout)["AWS_CONTAINER_CREDENTIALS_FULL_URI"]
-    for pid in processes_mentioning(name):
+    container_id = docker("inspect", "-f", "{{.Id}}", name, check=True).stdout.strip()
+    followers = followers_of(container_id)
+    assert len(followers) == 1
+    for pid in followers:
         os.kill(pid, signal.SIGKILL)
     assert wait_for(lambda: port_refuses(url))
     gone = csdocker(upstream, ["exec", name, "sh", "-c", "echo ran"])

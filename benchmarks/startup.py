@@ -91,13 +91,12 @@ def timed(command: Sequence[str], env: dict[str, str], sample: Sample) -> None:
 
 def server_rss_kib(env: dict[str, str]) -> int | None:
     """The command server's resident size, when one runs for this user."""
-    pid_file = runtime_dir(env) / "server.pid"
     try:
-        pid = int(pid_file.read_text().split()[0])
+        pid = int(next(runtime_dir(env).glob("server-*.sock.pid")).read_text().split()[0])
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
+    except (OSError, ValueError, IndexError, StopIteration):
         return None
     return None
 

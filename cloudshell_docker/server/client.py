@@ -27,6 +27,7 @@ __all__ = [
     "main",
     "runtime_dir",
     "server_enabled",
+    "server_environ",
     "socket_path",
 ]
 
@@ -108,8 +109,15 @@ def _ignored_signals() -> list[int]:
 
 def _cold(launcher: str, args: Sequence[str]) -> None:
     """csdocker in this process: a whole interpreter start-up, with site."""
-    code = "import sys; sys.argv[0] = sys.argv.pop(1)\nfrom cloudshell_docker.cli import main\nmain()"
+    code = "import sys; sys.argv[0] = sys.argv.pop(1); from cloudshell_docker.cli import main; main()"
     os.execv(sys.executable, [sys.executable, "-P", "-c", code, launcher, *args])
+
+
+def server_environ(environ: Mapping[str, str]) -> dict[str, str]:
+    """What the server starts with: how Python starts and where things are, never a credential
+    (each call's child gets its caller's whole environment)."""
+    keep = ("PATH", "HOME", "TMPDIR", "XDG_RUNTIME_DIR", "CSDOCKER_SERVER_IDLE", *_KEY_VARIABLES)
+    return {name: environ[name] for name in keep if name in environ}
 
 
 def _start_server(path: str) -> None:
@@ -122,7 +130,7 @@ def _start_server(path: str) -> None:
         null = os.open(os.devnull, os.O_RDWR)
         try:
             os.posix_spawn(sys.executable, [sys.executable, "-P", "-m", "cloudshell_docker.server", path],
-                           dict(os.environ), setsid=True,
+                           server_environ(os.environ), setsid=True,
                            file_actions=[(os.POSIX_SPAWN_DUP2, null, 0), (os.POSIX_SPAWN_DUP2, null, 1),
                                          (os.POSIX_SPAWN_DUP2, null, 2)])
         finally:

@@ -27,9 +27,10 @@ from pathlib import Path
 from cloudshell_docker.server.client import MAGIC, private_dir
 from cloudshell_docker.server.request import Request, decode_request
 
-__all__ = ["IDLE_SECONDS", "installation_fingerprint", "preload", "serve"]
+__all__ = ["IDLE_SECONDS", "IDLE_VARIABLE", "installation_fingerprint", "preload", "serve"]
 
 IDLE_SECONDS = 600.0
+IDLE_VARIABLE = "CSDOCKER_SERVER_IDLE"  # seconds without a call before the server exits
 _MAX_REQUEST = 16 << 20
 _MAX_FDS = 4
 
@@ -210,7 +211,7 @@ def serve(path: str, idle_seconds: float = IDLE_SECONDS) -> int:
     listener.listen(64)
     os.rename(temporary, path)
     bound = os.stat(path).st_ino
-    with open(path + ".pid", "w") as pid_file:
+    with open(os.open(path + ".pid", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as pid_file:
         pid_file.write(f"{os.getpid()} {path}\n")
     try:
         while True:
@@ -239,4 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1:
         sys.stderr.write("usage: python -m cloudshell_docker.server SOCKET_PATH\n")
         return 2
-    return serve(args[0])
+    try:
+        idle = float(os.environ.get(IDLE_VARIABLE, IDLE_SECONDS))
+    except ValueError:
+        idle = IDLE_SECONDS
+    return serve(args[0], idle)

@@ -36,6 +36,8 @@ SERVER_VARIABLE = "CSDOCKER_SERVER"
 # What a csdocker killed by the signal would have seen: the child gets each one.
 FORWARDED_SIGNALS = ("SIGHUP", "SIGINT", "SIGQUIT", "SIGTERM", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGALRM",
                      "SIGCONT", "SIGTSTP", "SIGPWR", "SIGVTALRM", "SIGPROF", "SIGXCPU")
+# The server's last argument: room in its argv area for each call's child to show its caller's argv.
+TITLE_ROOM = " " * 4096
 # Variables that change how an interpreter starts or what it imports: a server started under
 # other values is another server (a PYTHONPATH of a work tree must not get main's modules).
 _KEY_VARIABLES = ("PYTHONPATH", "PYTHONHOME", "PYTHONSAFEPATH", "PYTHONUTF8", "PYTHONIOENCODING",
@@ -129,7 +131,7 @@ def _start_server(path: str) -> None:
             return
         null = os.open(os.devnull, os.O_RDWR)
         try:
-            os.posix_spawn(sys.executable, [sys.executable, "-P", "-m", "cloudshell_docker.server", path],
+            os.posix_spawn(sys.executable, [sys.executable, "-P", "-m", "cloudshell_docker.server", path, TITLE_ROOM],
                            server_environ(os.environ), setsid=True,
                            file_actions=[(os.POSIX_SPAWN_DUP2, null, 0), (os.POSIX_SPAWN_DUP2, null, 1),
                                          (os.POSIX_SPAWN_DUP2, null, 2)])
@@ -161,6 +163,8 @@ def _recv_exact(conn: socket.socket, size: int) -> bytes:
             chunk = conn.recv(size - len(data))
         except InterruptedError:  # pragma: no cover (PEP 475 retries)
             continue
+        except OSError:
+            return data
         if not chunk:
             return data
         data += chunk

@@ -22,6 +22,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 from pathlib import Path
 
 from cloudshell_docker.server.client import MAGIC, private_dir
@@ -78,15 +79,18 @@ def _receive(conn: socket.socket) -> tuple[Request, list[int]] | None:
         if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
             fds.extend(struct.unpack(f"{len(data) // 4}i", data[: len(data) - len(data) % 4]))
     if len(head) < 8 or head[:4] != MAGIC:
-        return _drop(fds)
+        _drop(fds)
+        return None
     size = struct.unpack("!I", head[4:8])[0]
     if size > _MAX_REQUEST or len(fds) < 3:
-        return _drop(fds)
+        _drop(fds)
+        return None
     body = bytearray()
     while len(body) < size:
         chunk = conn.recv(size - len(body))
         if not chunk:
-            return _drop(fds)
+            _drop(fds)
+            return None
         body += chunk
     return decode_request(bytes(body)), fds
 
@@ -150,10 +154,6 @@ def _serve_one(listener: socket.socket, conn: socket.socket, fingerprint: object
     with conn:
         if _peer_uid(conn) != os.getuid():
             return True
-        if installation_fingerprint() != fingerprint:
-            with contextlib.suppress(OSError):
-                conn.sendall(b"R")
-            return False
         try:
             received = _receive(conn)
         except (OSError, ValueError):
@@ -161,6 +161,12 @@ def _serve_one(listener: socket.socket, conn: socket.socket, fingerprint: object
         if received is None:
             return True
         request, fds = received
+        if installation_fingerprint() != fingerprint:
+            # Read before answering: a close with the request unread would reset the connection.
+            _drop(fds)
+            with contextlib.suppress(OSError):
+                conn.sendall(b"R")
+            return False
         if threading.active_count() != 1:
             _drop(fds)
             return False  # forking now could copy another thread's held lock: start afresh
@@ -181,6 +187,20 @@ def _reap(*_args: object) -> None:
             pass
 
 
+def _lock(fd: int, path: str, patience: float = 5.0) -> bool:
+    """The key's lock. A holder whose socket is gone is a predecessor winding down (its installation
+    changed): it gets ``patience`` seconds. A holder with its socket is a live server."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except OSError:
+            if time.monotonic() >= deadline or os.path.exists(path):
+                return False
+            time.sleep(0.05)
+
+
 def _stop(*_args: object) -> None:
     raise SystemExit(0)
 
@@ -192,9 +212,7 @@ def serve(path: str, idle_seconds: float = IDLE_SECONDS) -> int:
         return 1
     os.closerange(3, 1 << 16)
     lock = os.open(path + ".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
+    if not _lock(lock, path):
         return 0  # another server for this key is up
     fingerprint = installation_fingerprint()
     preload()
@@ -233,12 +251,13 @@ def serve(path: str, idle_seconds: float = IDLE_SECONDS) -> int:
                 os.unlink(path)
                 os.unlink(path + ".pid")
         listener.close()
+        os.close(lock)  # a successor may start now, before this interpreter has wound down
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        sys.stderr.write("usage: python -m cloudshell_docker.server SOCKET_PATH\n")
+    if len(args) not in (1, 2):  # the second: room for the children's command lines (client.TITLE_ROOM)
+        sys.stderr.write("usage: python -m cloudshell_docker.server SOCKET_PATH [ROOM]\n")
         return 2
     try:
         idle = float(os.environ.get(IDLE_VARIABLE, IDLE_SECONDS))

@@ -54,9 +54,11 @@ def _take_stdio(fds: list[int]) -> None:
     for fd in fds[:3]:
         if fd > 2:
             os.close(fd)
-    sys.stdin = sys.__stdin__ = _stream(0, sys.__stdin__ or sys.stdin, write=False)
-    sys.stdout = sys.__stdout__ = _stream(1, sys.__stdout__ or sys.stdout, write=True)
-    sys.stderr = sys.__stderr__ = _stream(2, sys.__stderr__ or sys.stderr, write=True)
+    streams = [_stream(fd, like, write=fd > 0) for fd, like in enumerate((sys.stdin, sys.stdout, sys.stderr))]
+    sys.stdin, sys.stdout, sys.stderr = streams
+    # The originals too: code that restores sys.stdout from sys.__stdout__ must get the caller's.
+    for name, stream in zip(("__stdin__", "__stdout__", "__stderr__"), streams, strict=True):
+        setattr(sys, name, stream)
 
 
 def _exit(code: int) -> NoReturn:
@@ -88,6 +90,22 @@ def _adopt_exec_chain(environ: dict[bytes, bytes], client_pids: tuple[int, int])
         environ[CHAIN_VARIABLE] = b"%d" % os.getpid() + sep + paths
 
 
+def _show_argv(argv: list[str]) -> None:
+    """Let ps (and /proc/PID/cmdline) show the caller's command line instead of the server's, as far as
+    the server's own argv area holds it (the client gives the server room): a detached relay's
+    follower, which outlives the call, is then found by its command line, as a cold csdocker's is."""
+    try:
+        with open("/proc/self/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        start, end = int(fields[45]), int(fields[46])
+        title = "\0".join(argv).encode("utf-8", "surrogateescape")[: end - start - 1]
+        with open("/proc/self/mem", "r+b", buffering=0) as memory:
+            memory.seek(start)
+            memory.write(title + b"\0" * (end - start - len(title)))
+    except (OSError, ValueError, IndexError):
+        pass  # cosmetic: the call runs the same
+
+
 def run_call(request: Request, fds: list[int]) -> NoReturn:
     """Become the caller's csdocker and run its command line; never returns."""
     try:
@@ -106,6 +124,7 @@ def run_call(request: Request, fds: list[int]) -> NoReturn:
 
             use_terminal(fds[3])
         sys.argv = [request.launcher, *request.argv]
+        _show_argv(sys.argv)
     except Exception as err:  # the call cannot be set up: say so as csdocker would, one line
         with contextlib.suppress(OSError):
             os.write(fds[2] if len(fds) > 2 else 2, f"csdocker: cannot start the call: {err}\n".encode())

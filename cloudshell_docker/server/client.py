@@ -11,13 +11,19 @@ instead (the cold path). This file is run as a script without ``site``: the stan
 
 from __future__ import annotations
 
+# The low-level modules only: socket, signal and struct would bring enum along, and the client's
+# whole budget is a few milliseconds.
+import _socket as socket
+import binascii
 import os
-import signal
-import socket
-import struct
 import sys
-import zlib
-from collections.abc import Mapping, Sequence
+
+TYPE_CHECKING = False  # typing itself costs an import; mypy takes any TYPE_CHECKING as true
+if TYPE_CHECKING:
+    import signal
+    from collections.abc import Mapping, Sequence
+else:
+    import _signal as signal
 
 __all__ = [
     "FORWARDED_SIGNALS",
@@ -59,7 +65,7 @@ def runtime_dir(environ: Mapping[str, str]) -> str:
 def server_key(environ: Mapping[str, str], installation: str) -> str:
     """One server per installation, interpreter and start-up environment."""
     parts = [installation, sys.executable, *(f"{name}={environ.get(name, '')}" for name in _KEY_VARIABLES)]
-    return f"{zlib.crc32(chr(0).join(parts).encode('utf-8', 'surrogateescape')):08x}"
+    return f"{binascii.crc32(chr(0).join(parts).encode('utf-8', 'surrogateescape')):08x}"
 
 
 def socket_path(environ: Mapping[str, str], installation: str) -> str:
@@ -84,7 +90,7 @@ def encode_request(argv: Sequence[str], environ: Mapping[bytes, bytes], cwd: byt
               *(arg.encode("utf-8", "surrogateescape") for arg in argv),
               *(name + b"=" + value for name, value in environ.items())]
     body = b"\0".join(fields)
-    return MAGIC + struct.pack("!I", len(body)) + body
+    return MAGIC + len(body).to_bytes(4, "big") + body
 
 
 def _terminal_fd() -> int | None:
@@ -147,7 +153,8 @@ def _connect(path: str) -> socket.socket | None:
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         conn.connect(path)
-        uid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))[1]
+        # struct ucred: pid, uid, gid (native ints)
+        uid = int.from_bytes(conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)[4:8], sys.byteorder)
         if uid != os.getuid():
             raise OSError("the server is another user's")
     except OSError:
@@ -220,7 +227,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     tty = _terminal_fd()
     fds = [0, 1, 2, *([tty] if tty is not None else [])]
     try:
-        conn.sendmsg([request[:8]], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack(f"{len(fds)}i", *fds))])
+        rights = b"".join(fd.to_bytes(4, sys.byteorder) for fd in fds)
+        conn.sendmsg([request[:8]], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, rights)])
         conn.sendall(request[8:])
     except OSError:
         conn.close()
@@ -232,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     _forward(conn)
     answer = _recv_exact(conn, 5)
     if answer[:1] == b"X" and len(answer) == 5:
-        _exit_as(struct.unpack("!i", answer[1:])[0])
+        _exit_as(int.from_bytes(answer[1:], "big", signed=True))
     if answer[:1] == b"R" or not answer:
         # A server that found its installation changed (or died before starting the call):
         # nothing of the call has run yet.

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from cloudshell_docker.errors import CredentialError, CsDockerError, ExitCode
+from cloudshell_docker.launcher.lazy import defer_charset_detection
 from cloudshell_docker.options.globalopts import GlobalOptions, split_global_options
 from cloudshell_docker.redact import redact
 
@@ -55,6 +56,7 @@ def run_entry(argv: list[str], options: GlobalOptions) -> int:
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """The ``csdocker`` entry point."""
+    defer_charset_detection()  # start-up time: see launcher.lazy
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         options, rest = split_global_options(args)

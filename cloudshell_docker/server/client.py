@@ -42,6 +42,9 @@ SERVER_VARIABLE = "CSDOCKER_SERVER"
 # What a csdocker killed by the signal would have seen: the child gets each one.
 FORWARDED_SIGNALS = ("SIGHUP", "SIGINT", "SIGQUIT", "SIGTERM", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGALRM",
                      "SIGCONT", "SIGTSTP", "SIGPWR", "SIGVTALRM", "SIGPROF", "SIGXCPU")
+_LIMITS = ("RLIMIT_NOFILE", "RLIMIT_CORE", "RLIMIT_NPROC", "RLIMIT_STACK", "RLIMIT_AS", "RLIMIT_DATA",
+           "RLIMIT_FSIZE", "RLIMIT_CPU", "RLIMIT_MEMLOCK", "RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_RTPRIO",
+           "RLIMIT_SIGPENDING", "RLIMIT_RSS", "RLIMIT_LOCKS")
 # The server's last argument: room in its argv area for each call's child to show its caller's argv.
 TITLE_ROOM = " " * 4096
 # Variables that change how an interpreter starts or what it imports: a server started under
@@ -82,15 +85,31 @@ def private_dir(path: str) -> bool:
 
 
 def encode_request(argv: Sequence[str], environ: Mapping[bytes, bytes], cwd: bytes, umask: int,
-                   ignored: Sequence[int], launcher: str, pids: tuple[int, int]) -> bytes:
+                   ignored: Sequence[int], launcher: str, pids: tuple[int, int],
+                   limits: Sequence[tuple[int, int, int]] = ()) -> bytes:
     """The call, as NUL-separated fields: counts first, then argv, then ``NAME=VALUE`` items.
-    ``pids``: the client's pid and parent pid (csdocker's exec-chain marker names the process)."""
+    ``pids``: the client's pid and parent pid (csdocker's exec-chain marker names the process);
+    ``limits``: (resource, soft, hard) of the client's resource limits."""
     fields = [b"%d,%d" % pids, b"%d" % umask, cwd, launcher.encode("utf-8", "surrogateescape"),
-              b",".join(b"%d" % sig for sig in ignored), b"%d" % len(argv),
+              b",".join(b"%d" % sig for sig in ignored),
+              b";".join(b"%d,%d,%d" % limit for limit in limits), b"%d" % len(argv),
               *(arg.encode("utf-8", "surrogateescape") for arg in argv),
               *(name + b"=" + value for name, value in environ.items())]
     body = b"\0".join(fields)
     return MAGIC + len(body).to_bytes(4, "big") + body
+
+
+def _limits() -> list[tuple[int, int, int]]:
+    """This process's resource limits (the caller's): a csdocker started here would have had them."""
+    import resource
+
+    found = []
+    for name in _LIMITS:
+        number = getattr(resource, name, None)
+        if number is not None:
+            soft, hard = resource.getrlimit(number)
+            found.append((int(number), soft, hard))
+    return found
 
 
 def _terminal_fd() -> int | None:
@@ -223,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except OSError:
         cwd = b""
     request = encode_request(args, os.environb, cwd, umask, _ignored_signals(), launcher,
-                             (os.getpid(), os.getppid()))
+                             (os.getpid(), os.getppid()), _limits())
     tty = _terminal_fd()
     fds = [0, 1, 2, *([tty] if tty is not None else [])]
     try:

@@ -14,23 +14,29 @@ class Request:
     cwd: bytes
     launcher: str
     ignored_signals: tuple[int, ...]
+    limits: tuple[tuple[int, int, int], ...]  # (resource, soft, hard)
     argv: tuple[str, ...]
     environ: dict[bytes, bytes]
+
+
+def _limit(item: bytes) -> tuple[int, int, int]:
+    number, soft, hard = (int(part) for part in item.split(b","))
+    return number, soft, hard
 
 
 def decode_request(body: bytes) -> Request:
     """ValueError for a body that is not one."""
     fields = body.split(b"\0")
-    if len(fields) < 6:
+    if len(fields) < 7:
         raise ValueError("short request")
-    pids, umask, cwd, launcher, ignored, count = fields[:6]
+    pids, umask, cwd, launcher, ignored, limits, count = fields[:7]
     pid, _, ppid = pids.partition(b",")
     argc = int(count)
-    if argc < 0 or len(fields) < 6 + argc:
+    if argc < 0 or len(fields) < 7 + argc:
         raise ValueError("bad argument count")
-    argv = tuple(arg.decode("utf-8", "surrogateescape") for arg in fields[6:6 + argc])
+    argv = tuple(arg.decode("utf-8", "surrogateescape") for arg in fields[7:7 + argc])
     environ: dict[bytes, bytes] = {}
-    for item in fields[6 + argc:]:
+    for item in fields[7 + argc:]:
         name, sep, value = item.partition(b"=")
         if sep and name:
             environ[name] = value
@@ -40,6 +46,7 @@ def decode_request(body: bytes) -> Request:
         cwd=cwd,
         launcher=launcher.decode("utf-8", "surrogateescape"),
         ignored_signals=tuple(int(sig) for sig in ignored.split(b",") if sig),
+        limits=tuple(_limit(item) for item in limits.split(b";") if item),
         argv=argv,
         environ=environ,
     )

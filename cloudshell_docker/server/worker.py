@@ -15,6 +15,7 @@ import io
 import os
 import signal
 import sys
+import time
 import traceback
 from typing import NoReturn, TextIO
 
@@ -106,11 +107,22 @@ def _show_argv(argv: list[str]) -> None:
         pass  # cosmetic: the call runs the same
 
 
+def _take_limits(limits: tuple[tuple[int, int, int], ...]) -> None:
+    """The caller's resource limits; one this process cannot take (a hard limit above the server's,
+    without the privilege to raise it) stays the server's."""
+    import resource
+
+    for number, soft, hard in limits:
+        with contextlib.suppress(OSError, ValueError):
+            resource.setrlimit(number, (soft, hard))
+
+
 def run_call(request: Request, fds: list[int]) -> NoReturn:
     """Become the caller's csdocker and run its command line; never returns."""
     try:
         _reset_signals(request.ignored_signals)
         os.umask(request.umask)
+        _take_limits(request.limits)
         if request.cwd:
             os.chdir(request.cwd)
         environ = dict(request.environ)
@@ -118,6 +130,7 @@ def run_call(request: Request, fds: list[int]) -> NoReturn:
         os.environ.clear()
         for name, value in environ.items():
             os.environb[name] = value
+        time.tzset()  # TZ is the caller's now
         _take_stdio(fds)
         if len(fds) > 3:
             from cloudshell_docker.credentials.mfa import use_terminal

@@ -28,6 +28,7 @@ FAKE_DOCKER = r"""#!/bin/sh
 for arg in "$@"; do printf 'arg[%s]\n' "$arg"; done
 printf 'cwd[%s]\n' "$(pwd)"
 printf 'umask[%s]\n' "$(umask)"
+printf 'nofile[%s]\n' "$(ulimit -n)"
 printf 'probe[%s]\n' "${CSDT_PROBE-unset}"
 case "$(tr '\0' ' ' < /proc/$PPID/cmdline)" in
   *_docker.server*) echo 'via[server]' >&2 ;;
@@ -86,11 +87,18 @@ def served(setup: dict[str, object], **kwargs: object) -> subprocess.CompletedPr
     return done
 
 
+def lower_nofile() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_NOFILE, (200, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+
+
 def test_a_served_call_is_the_cold_call(setup):
     tmp = setup["tmp"]
     work = tmp / "work dir"
     work.mkdir()
-    kwargs = {"cwd": work, "input": b"from stdin", "extra": {"FAKE_MODE": "stdin", "FAKE_EXIT": "42"}}
+    kwargs = {"cwd": work, "input": b"from stdin", "extra": {"FAKE_MODE": "stdin", "FAKE_EXIT": "42"},
+              "preexec_fn": lower_nofile}
     old = os.umask(0o027)
     try:
         warm = served(setup, **kwargs)
@@ -103,6 +111,7 @@ def test_a_served_call_is_the_cold_call(setup):
     assert b"arg[-v]\narg[two words]\narg[]\n" in warm.stdout
     assert f"cwd[{work}]".encode() in warm.stdout
     assert b"umask[0027]" in warm.stdout
+    assert b"nofile[200]" in warm.stdout
     assert b"probe[kept]" in warm.stdout
     assert b"stdin[from stdin]" in warm.stdout
 

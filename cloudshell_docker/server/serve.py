@@ -64,9 +64,12 @@ def installation_fingerprint(files: tuple[str, ...]) -> tuple[tuple[int, int], .
 def preload() -> None:
     """Everything a call imports, so that a child starts with it loaded (credential sources that
     pull in boto3 stay lazy: most calls never need them)."""
+    import resource  # the child sets the caller's limits
+
     import cloudshell_docker.cli
     import cloudshell_docker.commands.passthrough
     import cloudshell_docker.credentials.container
+    import cloudshell_docker.credentials.mfa
     import cloudshell_docker.engine.api
     import cloudshell_docker.engine.connect
     import cloudshell_docker.run.command
@@ -74,7 +77,7 @@ def preload() -> None:
     import cloudshell_docker.run.terminal
     import cloudshell_docker.server.worker
 
-    del cloudshell_docker
+    del cloudshell_docker, resource
     import requests
 
     # docker-py and requests import these on first use; a child would pay it on every call.

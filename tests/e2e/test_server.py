@@ -238,3 +238,45 @@ def test_the_server_holds_no_credential(setup):
     assert secret.encode() not in environ
     assert b"AWS_" not in environ
     assert sys.executable  # the server runs this interpreter
+
+
+def served_child_of(text: str) -> bool:
+    """Whether a process whose command line mentions ``text`` is a child of a command server."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+            if text.encode() not in cmdline or b"_docker.server" in cmdline:
+                continue
+            parent = (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
+            if b"cloudshell_docker.server" in Path(f"/proc/{parent}/cmdline").read_bytes():
+                return True
+        except (OSError, IndexError):
+            continue
+    return False
+
+
+@pytest.mark.parametrize("server", [True, False], ids=["server", "cold"])
+def test_the_mfa_prompt_reaches_the_callers_terminal(setup, moto, server):
+    """The child has no controlling terminal of its own: it asks on the caller's /dev/tty (handed over)."""
+    import pexpect
+
+    if server:
+        served(setup)
+    serial = f"arn:aws:iam::123456789012:mfa/csdt-{os.urandom(4).hex()}"
+    env = {**setup["env"], "CSDOCKER_SERVER": "1" if server else "0", "AWS_ACCESS_KEY_ID": "testing",
+           "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL_STS": moto.url,
+           "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": "/nonexistent"}
+    child = pexpect.spawn(str(setup["launcher"]), ["env", "--role-arn", "arn:aws:iam::123456789012:role/csdt-mfa",
+                                                  "--mfa-serial", serial, "--no-cache"],
+                          env=env, timeout=90)
+    try:
+        child.expect_exact(f"MFA code for {serial}: ")
+        assert served_child_of(serial) == server
+        child.sendline("123456")
+        child.expect("AWS_ACCESS_KEY_ID=")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0

@@ -65,6 +65,8 @@ TO_DOCKER = [
     ["container", "inspect", "run"],
     ["image", "ls"],
     ["volume", "run"],
+    ["volume", "--help"],
+    ["buildx", "ls"],
     ["-H", "unix:///x.sock", "ps"],
     ["--host", "unix:///x.sock", "version"],
     ["--host=unix:///x.sock", "images"],
@@ -95,6 +97,8 @@ TO_PYTHON = [
     ["--", "ps"],
     ["-H"],
     ["--bogus", "ps"],
+    ["buildx", "--builder", "b", "build", "."],
+    ["image", "--help"],
 ]
 
 

@@ -8,7 +8,8 @@
 #   scripts/testbed.sh engine     # only the engine
 #   scripts/testbed.sh busybox    # the engine and local/busybox
 #   scripts/testbed.sh awscli     # the engine and local/aws-cli
-#   (all also installs fish, for the env-format tests)
+#   scripts/testbed.sh registry   # the ECR stand-in's parts (see below)
+#   (all also installs fish, for the env-format tests, procps, for ps, and the registry parts)
 #
 # No registry host is written here: the Debian mirror for debootstrap is read
 # from the machine's own apt configuration.
@@ -47,7 +48,8 @@ start_engine() {
   need_root "start dockerd"
   log "starting dockerd"
   # setsid: the daemon must outlive the shell (and the test session) that started it.
-  setsid dockerd --host unix:///var/run/docker.sock >/tmp/dockerd.log 2>&1 < /dev/null &
+  # 9>&-: the daemon must not inherit the test bed's lock, or every later run waits for ever.
+  setsid dockerd --host unix:///var/run/docker.sock >/tmp/dockerd.log 2>&1 < /dev/null 9>&- &
   for _ in $(seq 1 120); do
     if engine_up; then log "dockerd is up"; return 0; fi
     sleep 0.5
@@ -121,13 +123,54 @@ build_awscli() {
 exec 9>"${TMPDIR:-/tmp}/csdocker-testbed.lock"
 flock 9
 
+# A real registry under an ECR host name (tests/support/ecrregistry.py starts and stops it):
+# Debian's distribution v2 registry, the host name on 127.0.0.1, and a TLS certificate for
+# that name from a test CA that the engine trusts for that registry only (certs.d is read at
+# each pull: no engine restart).
+ECR_TEST_HOST=123456789012.dkr.ecr.us-east-1.amazonaws.com
+ECR_TEST_TLS=/var/lib/csdocker-testbed/ecr-registry
+
+registry_parts() {
+  apt_install docker-registry openssl
+  if ! grep -qE "^127\.0\.0\.1[[:space:]]+${ECR_TEST_HOST//./\\.}([[:space:]]|\$)" /etc/hosts; then
+    need_root "add ${ECR_TEST_HOST} to /etc/hosts"
+    log "adding ${ECR_TEST_HOST} -> 127.0.0.1 to /etc/hosts"
+    printf '127.0.0.1 %s\n' "$ECR_TEST_HOST" >>/etc/hosts
+  fi
+  local certs_d="/etc/docker/certs.d/${ECR_TEST_HOST}"
+  if [ ! -s "$ECR_TEST_TLS/server.crt" ] || [ ! -s "$certs_d/ca.crt" ] \
+     || ! cmp -s "$ECR_TEST_TLS/ca.crt" "$certs_d/ca.crt" \
+     || ! openssl x509 -checkend 86400 -noout -in "$ECR_TEST_TLS/server.crt" >/dev/null; then
+    need_root "make the test registry's certificate"
+    log "making a test CA and a certificate for ${ECR_TEST_HOST}"
+    local tmp
+    tmp=$(mktemp -d)
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+      -subj "/CN=csdocker test registry CA" -keyout "$tmp/ca.key" -out "$tmp/ca.crt" 2>/dev/null
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=${ECR_TEST_HOST}" \
+      -keyout "$tmp/server.key" -out "$tmp/server.csr" 2>/dev/null
+    printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\n' "$ECR_TEST_HOST" >"$tmp/ext"
+    openssl x509 -req -in "$tmp/server.csr" -CA "$tmp/ca.crt" -CAkey "$tmp/ca.key" -CAcreateserial \
+      -days 3650 -extfile "$tmp/ext" -out "$tmp/server.crt" 2>/dev/null
+    mkdir -p "$ECR_TEST_TLS" "$certs_d"
+    # The CA's key is not kept: nothing else can be signed with it.
+    install -m 0644 "$tmp/ca.crt" "$ECR_TEST_TLS/ca.crt"
+    install -m 0644 "$tmp/server.crt" "$ECR_TEST_TLS/server.crt"
+    install -m 0600 "$tmp/server.key" "$ECR_TEST_TLS/server.key"
+    install -m 0644 "$tmp/ca.crt" "$certs_d/ca.crt"
+    rm -rf "$tmp"
+  fi
+}
+
 # Shells whose quoting `csdocker env --format` output is evaluated in (bash and dash are there).
-test_shells() { apt_install fish; }
+# procps: ps, which the relay-title test asks what the follower shows.
+test_shells() { apt_install fish procps; }
 
 case "${1:-all}" in
   engine) start_engine ;;
   busybox) start_engine; build_busybox ;;
   awscli) start_engine; build_awscli ;;
-  all) start_engine; build_busybox; build_awscli; test_shells ;;
-  *) log "usage: $0 [all|engine|busybox|awscli]"; exit 2 ;;
+  registry) start_engine; registry_parts ;;
+  all) start_engine; build_busybox; build_awscli; test_shells; registry_parts ;;
+  *) log "usage: $0 [all|engine|busybox|awscli|registry]"; exit 2 ;;
 esac

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support.ecrregistry import EcrRegistry
 from tests.support.endpoint import CredentialsEndpoint
 from tests.support.engine import (
     AWSCLI_IMAGE,
@@ -48,6 +49,17 @@ def fish() -> str:
             pytest.fail(message + " (CI=true: the test bed is incomplete)", pytrace=False)
         pytest.skip(message)
     return path
+
+
+@pytest.fixture(scope="module")
+def ecr_registry(busybox: str) -> Iterator[EcrRegistry]:
+    """The real registry under an ECR host name on 127.0.0.1:443 (scripts/testbed.sh registry).
+
+    Per module: port 443 is one per machine, so another test session waits for it only while a
+    module that needs it runs."""
+    ensure_testbed("registry")
+    with EcrRegistry() as registry:
+        yield registry
 
 
 @pytest.fixture(scope="session")

@@ -11,14 +11,18 @@ import contextlib
 import json
 import socket
 import ssl
+import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import docker
+import docker.auth
+import docker.credentials
 import docker.errors
 import requests
 
+from cloudshell_docker.engine import dockerpy
 from cloudshell_docker.engine.tlsattach import TlsHijacked, UpgradeRefused, open_tls_attach
 from cloudshell_docker.errors import EngineError, ExitCode
 
@@ -83,7 +87,7 @@ def daemon_message(err: docker.errors.APIError) -> str:
 
 def daemon_host(client: docker.APIClient) -> str:
     """The engine's address as the docker CLI spells it (``unix:///var/run/docker.sock``)."""
-    adapter = getattr(client, "_custom_adapter", None)
+    adapter = dockerpy.custom_adapter(client)
     socket_path = getattr(adapter, "socket_path", None)
     if socket_path:
         return f"unix://{socket_path}"
@@ -184,13 +188,13 @@ class ChannelHijacked:
 
 def response_socket(response: requests.Response) -> Any:
     """The socket under a streamed response (unix, tcp or TLS)."""
-    raw = response.raw._fp.fp.raw  # http.client's SocketIO (or the TLS socket)
+    raw = dockerpy.response_reader(response).raw  # http.client's SocketIO (or the TLS socket)
     return getattr(raw, "_sock", raw)
 
 
 def take_buffered(response: requests.Response, sock: Any) -> bytes:
     """Bytes http.client read ahead past the headers: without them the stream would lose its start."""
-    reader = response.raw._fp.fp
+    reader = dockerpy.response_reader(response)
     try:
         timeout = sock.gettimeout()
         sock.setblocking(False)
@@ -257,8 +261,7 @@ class Engine:
     @property
     def general_config(self) -> Mapping[str, Any]:
         """The docker CLI's config.json as docker-py read it (``detachKeys``, ``proxies``, ...)."""
-        configs = getattr(self.client, "_general_configs", None)
-        return configs if isinstance(configs, Mapping) else {}
+        return dockerpy.general_configs(self.client)
 
     @contextlib.contextmanager
     def _errors(self, exit_code: ExitCode | None = None) -> Iterator[None]:
@@ -296,7 +299,7 @@ class Engine:
     @property
     def is_local(self) -> bool:
         """Whether the engine runs on this machine: a unix socket, a named pipe, or a loopback tcp address."""
-        adapter = type(getattr(self.client, "_custom_adapter", None)).__name__
+        adapter = type(dockerpy.custom_adapter(self.client)).__name__
         if adapter in ("UnixHTTPAdapter", "NpipeHTTPAdapter"):
             return True
         if adapter != "NoneType":
@@ -380,10 +383,48 @@ class Engine:
             answer = self.client.create_container_from_config(plain(config), name=name, platform=platform)
         return Created(str(answer["Id"]), tuple(str(w) for w in answer.get("Warnings") or ()))
 
-    def pull(self, image: str, *, tag: str, platform: str | None = None) -> Iterator[dict[str, Any]]:
-        """The progress messages of pulling ``image:tag``; an error message ends it as EngineError."""
+    def helper_credentials(self, registry: str) -> dict[str, str] | None:
+        """The registry credentials a credential helper holds for ``registry``, when config.json names one
+        for it (``credHelpers``, else ``credsStore``) and it has an entry; None otherwise.
+        EngineError with the helper's complaint when it fails (as the docker CLI fails then)."""
+        configs = dockerpy.auth_configs(self.client)
+        if configs is None:
+            return None
+        name = configs.get_credential_store(registry)
+        if not name:
+            return None
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # "not installed": said once, in the error below
+                data = docker.credentials.Store(name).get(registry)
+        except docker.credentials.CredentialsNotFound:
+            return None
+        except docker.credentials.StoreError as err:
+            raise EngineError(f"error getting credentials - err: {' '.join(str(err).split())}") from None
+        if data.get("Username") == docker.auth.TOKEN_USERNAME:
+            return {"identitytoken": str(data.get("Secret") or ""), "serveraddress": registry}
+        return {"username": str(data.get("Username") or ""), "password": str(data.get("Secret") or ""),
+                "serveraddress": registry}
+
+    def pull(self, image: str, *, tag: str, platform: str | None = None,
+             auth_config: Mapping[str, str] | None = None) -> Iterator[dict[str, Any]]:
+        """The progress messages of pulling ``image:tag``; an error message ends it as EngineError.
+        ``auth_config``: the registry credentials for this request alone (None: config.json's)."""
         with self._errors():
-            stream = self.client.pull(image, tag=tag, stream=True, decode=True, platform=platform)
+            stream = self.client.pull(image, tag=tag, stream=True, decode=True, platform=platform,
+                                      auth_config=dict(auth_config) if auth_config is not None else None)
+        return self._progress(stream)
+
+    def push(self, repository: str, *, tag: str,
+             auth_config: Mapping[str, str] | None = None) -> Iterator[dict[str, Any]]:
+        """The progress messages of pushing ``repository:tag``; an error message ends it as EngineError.
+        ``auth_config``: the registry credentials for this request alone (None: config.json's)."""
+        with self._errors():
+            stream = self.client.push(repository, tag=tag, stream=True, decode=True,
+                                      auth_config=dict(auth_config) if auth_config is not None else None)
+        return self._progress(stream)
+
+    def _progress(self, stream: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         while True:
             with self._errors():
                 message = next(stream, None)
@@ -411,7 +452,7 @@ class Engine:
                 params[key] = 1
         if detach_keys:
             params["detachKeys"] = detach_keys
-        url = self.client._url("/containers/{0}/attach", container_id)
+        url = dockerpy.api_url(self.client, "/containers/{0}/attach", container_id)
         headers = {"Connection": "Upgrade", "Upgrade": "tcp", "Content-Type": "text/plain"}
         if str(self.client.base_url).startswith("https://"):
             return self._attach_tls(url, params, headers)
@@ -423,7 +464,7 @@ class Engine:
             # The docker CLI's hijack reports the status alone, and fails with 1.
             raise EngineError(f"unable to upgrade to tcp, received {status}", exit_code=ExitCode.ERROR)
         if str(self.client.base_url).startswith("http+docker://ssh"):
-            return ChannelHijacked(self.client._get_raw_response_socket(response), response)
+            return ChannelHijacked(dockerpy.raw_response_socket(self.client, response), response)
         sock = response_socket(response)
         with contextlib.suppress(OSError, AttributeError):
             sock.settimeout(None)  # the client's default timeout must not cut a quiet stream
@@ -436,6 +477,8 @@ class Engine:
     def _attach_tls(self, url: str, params: dict[str, Any], headers: dict[str, str]) -> TlsHijacked:
         # Its own connection, so that the end of stdin can be a close_notify (see tlsattach).
         agent = self.client.headers.get("User-Agent")
+        if isinstance(agent, bytes):
+            agent = agent.decode()
         try:
             return open_tls_attach(self.client, url, params, {**({"User-Agent": agent} if agent else {}), **headers},
                                    timeout=self.client.timeout)
@@ -450,14 +493,14 @@ class Engine:
 
     def wait(self, container_id: str, condition: str) -> PendingWait:
         """Register a wait (``next-exit`` or ``removed``); returns once the engine has it."""
-        url = self.client._url("/containers/{0}/wait", container_id)
+        url = dockerpy.api_url(self.client, "/containers/{0}/wait", container_id)
         try:
-            response = self.client._post(url, params={"condition": condition}, stream=True, timeout=None)
+            response = dockerpy.post(self.client, url, params={"condition": condition}, stream=True, timeout=None)
         except requests.RequestException as err:
             return PendingWait(None, str(err))
         if response.status_code >= 400:
             try:
-                self.client._raise_for_status(response)
+                dockerpy.raise_for_status(self.client, response)
             except docker.errors.APIError as err:
                 return PendingWait(None, daemon_message(err))
         with contextlib.suppress(OSError, AttributeError):

@@ -6,25 +6,23 @@ Errors propagate as CsDockerError; ``cli`` prints them and picks the exit code.
 from __future__ import annotations
 
 import os
-import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+from cloudshell_docker.console import warn
 from cloudshell_docker.credentials import credential_env, select_source
 from cloudshell_docker.credentials.region import resolve_region
-from cloudshell_docker.engine.endpoint import Endpoint, resolve_endpoint
+from cloudshell_docker.engine.endpoint import Endpoint, config_dir, load_config_file, resolve_endpoint
 from cloudshell_docker.errors import CsDockerError
 from cloudshell_docker.options.globalopts import GlobalOptions, check_log_level
 from cloudshell_docker.options.own import run_own_options
 from cloudshell_docker.redact import register_secret
+from cloudshell_docker.registry.auth import RegistryAuth
 from cloudshell_docker.run.inject import inject_env
 from cloudshell_docker.run.parse import parse_run_args
 from cloudshell_docker.run.translate import TranslateContext, translate
 
 __all__ = ["run_command"]
-
-
-def warn(message: str) -> None:
-    print(f"csdocker: warning: {message}", file=sys.stderr)
 
 
 def _resolve_endpoint(options: GlobalOptions, environ: dict[str, str]) -> Endpoint | CsDockerError:
@@ -37,6 +35,15 @@ def _resolve_endpoint(options: GlobalOptions, environ: dict[str, str]) -> Endpoi
         return err
 
 
+def _docker_config(endpoint: Endpoint | CsDockerError, options: GlobalOptions,
+                   environ: dict[str, str]) -> Mapping[str, Any]:
+    """config.json as the endpoint loaded it; read here only when the endpoint could not be
+    resolved (its error comes after the command line's, and translation still needs the file)."""
+    if isinstance(endpoint, CsDockerError):
+        return load_config_file(config_dir(options, environ))
+    return endpoint.config
+
+
 def run_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
     """Run ``csdocker run ARGV``; return the exit status."""
     environ = dict(os.environ)
@@ -47,7 +54,8 @@ def run_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
         print(run_help())
         return 0
     endpoint = _resolve_endpoint(global_options, environ)
-    context = TranslateContext(environ=environ, cwd=os.getcwd(), docker_config_dir=global_options.config,
+    context = TranslateContext(environ=environ, cwd=os.getcwd(),
+                               docker_config=_docker_config(endpoint, global_options, environ),
                                daemon_host=None if isinstance(endpoint, CsDockerError) else endpoint.host)
     spec = translate(parsed, context)
     own = run_own_options(parsed.own)
@@ -72,7 +80,7 @@ def run_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
     from cloudshell_docker.engine.api import Engine
     from cloudshell_docker.engine.connect import connect
     from cloudshell_docker.run.apiversion import adapt_to_api
-    from cloudshell_docker.run.runner import run
+    from cloudshell_docker.run.runner import run_container
     from cloudshell_docker.run.terminal import Terminal
 
     if isinstance(endpoint, CsDockerError):
@@ -87,7 +95,9 @@ def run_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
         relay = prepare_relay(source, region, spec, engine, prompt_gate=gate)
         try:
             warn_if_no_region(region)
-            return run(inject_env(spec, relay.env), engine, Terminal.from_stdio(), relay.hooks)
+            registry_auth = RegistryAuth.from_source(source, profile=own.source.profile)
+            return run_container(inject_env(spec, relay.env), engine, Terminal.from_stdio(), relay.hooks,
+                                 registry_auth)
         finally:
             relay.close()  # also when the run failed before the container existed
 
@@ -95,7 +105,10 @@ def run_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
     register_secret(creds.secret_access_key)
     register_secret(creds.session_token)
     warn_if_no_region(region)
-    return run(inject_env(spec, credential_env(creds, region)), engine, Terminal.from_stdio())
+    # The image's registry (ECR) is asked with these same credentials, and only if a pull happens.
+    registry_auth = RegistryAuth(lambda: creds, profile=own.source.profile)
+    return run_container(inject_env(spec, credential_env(creds, region)), engine, Terminal.from_stdio(),
+                         registry_auth=registry_auth)
 
 
 def warn_if_no_region(region: str | None) -> None:

@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from cloudshell_docker.engine.api import Engine
-from cloudshell_docker.run.imageref import ImageRef
+from cloudshell_docker.options.values.reference import ImageRef
+from cloudshell_docker.registry.auth import RegistryAuth
 
 __all__ = ["ProgressDisplay", "pull_image"]
 
@@ -79,8 +80,12 @@ def _moving(detail: Any) -> bool:
     return int(detail.get("current") or 0) > 0 or int(detail.get("total") or 0) > 0
 
 
-def pull_image(engine: Engine, ref: ImageRef, *, platform: str | None, display: ProgressDisplay) -> None:
-    """Pull ``ref`` (by its full name, as the docker CLI asks); EngineError when the engine cannot."""
-    messages: Iterable[Mapping[str, Any]] = engine.pull(ref.name, tag=ref.pull_tag, platform=platform)
+def pull_image(engine: Engine, ref: ImageRef, *, platform: str | None, display: ProgressDisplay,
+               auth: RegistryAuth | None = None) -> None:
+    """Pull ``ref`` (by its full name, as the docker CLI asks); EngineError when the engine cannot.
+    ``auth``: csdocker's own registry credentials (ECR), worked out now that a pull happens."""
+    auth_config = auth.for_registry(ref.domain, engine) if auth is not None else None
+    messages: Iterable[Mapping[str, Any]] = engine.pull(ref.name, tag=ref.pull_tag, platform=platform,
+                                                        auth_config=auth_config)
     for message in messages:
         display.show(message)

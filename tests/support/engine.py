@@ -50,13 +50,17 @@ def engine_up() -> bool:
 def ensure_testbed(target: str) -> None:
     """Make sure the engine (and the image ``target`` names) is there, or skip / fail.
 
-    ``target`` is a scripts/testbed.sh target: engine, busybox or awscli. As root the
+    ``target`` is a scripts/testbed.sh target: engine, busybox, awscli or registry. As root the
     test bed is brought up on the spot; a laptop without Docker skips, CI fails.
     """
     if _ready.get(target):
         return
     wanted_image = {"busybox": BUSYBOX_IMAGE, "awscli": AWSCLI_IMAGE}.get(target)
     ready = engine_up() and (wanted_image is None or docker("image", "inspect", wanted_image).returncode == 0)
+    if target == "registry":
+        from tests.support.ecrregistry import registry_ready
+
+        ready = ready and registry_ready()
     if not ready and os.geteuid() == 0:
         done = subprocess.run(["bash", str(REPO / "scripts" / "testbed.sh"), target], capture_output=True,
                               text=True, timeout=900)

@@ -9,9 +9,9 @@ import subprocess
 
 import pytest
 
+from cloudshell_docker.engine.apiversions import version_tuple
 from cloudshell_docker.errors import UsageError
 from cloudshell_docker.options.own import OWN_FLAGS
-from cloudshell_docker.run.apiversion import version_tuple
 from cloudshell_docker.run.flags import DOCKER_FLAGS, by_long_name, by_short_name
 from cloudshell_docker.run.parse import parse_run_args
 from cloudshell_docker.run.translate import CONSUMED_FLAGS
@@ -25,10 +25,11 @@ DOCKER_SHORTS = {flag.short for flag in DOCKER_FLAGS if flag.short}
 
 @pytest.mark.parametrize("own", OWN_FLAGS, ids=[flag.name for flag in OWN_FLAGS])
 def test_no_own_option_is_a_docker_flag_or_alias(own):
-    assert own.name.startswith("--")
-    assert len(own.name) > 3
-    assert own.name not in DOCKER_SPELLINGS
-    assert own.name[1:] not in DOCKER_SHORTS  # "-x" spelled as a long option would still be ambiguous
+    for name in own.names:
+        assert name.startswith("--")
+        assert len(name) > 3
+        assert name not in DOCKER_SPELLINGS
+        assert name[1:] not in DOCKER_SHORTS  # "-x" spelled as a long option would still be ambiguous
 
 
 def test_every_spelling_names_one_flag():

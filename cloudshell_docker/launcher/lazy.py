@@ -83,6 +83,6 @@ def defer_charset_detection() -> bool:
     stand_in.__spec__ = spec
     stand_in.__file__ = spec.origin
     stand_in.__path__ = list(spec.submodule_search_locations or [])
-    stand_in.__version__ = version
+    stand_in.__dict__["__version__"] = version  # what requests reads at import
     sys.modules[_DETECTOR] = stand_in
     return True

@@ -64,6 +64,7 @@ def installation_fingerprint(files: tuple[str, ...]) -> tuple[tuple[int, int], .
 def preload() -> None:
     """Everything a call imports, so that a child starts with it loaded (credential sources that
     pull in boto3 stay lazy: most calls never need them)."""
+    import ctypes  # the child's process title (relay.proctitle)
     import resource  # the child sets the caller's limits
 
     import cloudshell_docker.cli
@@ -77,7 +78,7 @@ def preload() -> None:
     import cloudshell_docker.run.terminal
     import cloudshell_docker.server.worker
 
-    del cloudshell_docker, resource
+    del cloudshell_docker, ctypes, resource
     import requests
 
     # docker-py and requests import these on first use; a child would pay it on every call.

@@ -19,6 +19,7 @@ import time
 import traceback
 from typing import NoReturn, TextIO
 
+from cloudshell_docker.relay.proctitle import set_title
 from cloudshell_docker.server.request import Request
 
 CHAIN_VARIABLE = b"CSDOCKER_EXEC_CHAIN"  # commands.passthrough.CHAIN_VARIABLE
@@ -91,22 +92,6 @@ def _adopt_exec_chain(environ: dict[bytes, bytes], client_pids: tuple[int, int])
         environ[CHAIN_VARIABLE] = b"%d" % os.getpid() + sep + paths
 
 
-def _show_argv(argv: list[str]) -> None:
-    """Let ps (and /proc/PID/cmdline) show the caller's command line instead of the server's, as far as
-    the server's own argv area holds it (the client gives the server room): a detached relay's
-    follower, which outlives the call, is then found by its command line, as a cold csdocker's is."""
-    try:
-        with open("/proc/self/stat", "rb") as stat:
-            fields = stat.read().rsplit(b")", 1)[1].split()
-        start, end = int(fields[45]), int(fields[46])
-        title = "\0".join(argv).encode("utf-8", "surrogateescape")[: end - start - 1]
-        with open("/proc/self/mem", "r+b", buffering=0) as memory:
-            memory.seek(start)
-            memory.write(title + b"\0" * (end - start - len(title)))
-    except (OSError, ValueError, IndexError):
-        pass  # cosmetic: the call runs the same
-
-
 def _take_limits(limits: tuple[tuple[int, int, int], ...]) -> None:
     """The caller's resource limits; one this process cannot take (a hard limit above the server's,
     without the privilege to raise it) stays the server's."""
@@ -137,7 +122,9 @@ def run_call(request: Request, fds: list[int]) -> NoReturn:
 
             use_terminal(fds[3])
         sys.argv = [request.launcher, *request.argv]
-        _show_argv(sys.argv)
+        # ps shows the caller's command line, not the server's (as far as the server's argv area
+        # holds it: the client gives the server room, client.TITLE_ROOM).
+        set_title(" ".join(sys.argv))
     except Exception as err:  # the call cannot be set up: say so as csdocker would, one line
         with contextlib.suppress(OSError):
             os.write(fds[2] if len(fds) > 2 else 2, f"csdocker: cannot start the call: {err}\n".encode())

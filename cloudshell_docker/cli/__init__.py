@@ -17,6 +17,7 @@ from typing import NoReturn
 
 from cloudshell_docker.console import print_docker_error, print_error, print_traceback
 from cloudshell_docker.errors import CredentialError, CsDockerError, EngineError, ExitCode, UsageError
+from cloudshell_docker.launcher.lazy import defer_charset_detection
 from cloudshell_docker.options.globalopts import GlobalOptions, split_global_options
 
 __all__ = ["COMMANDS", "build_entry", "exec_entry", "guarded", "guarded_transfer", "main", "may_be_build", "run_entry",
@@ -123,6 +124,7 @@ def exec_entry(argv: list[str], options: GlobalOptions) -> int:
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """The ``csdocker`` entry point."""
+    defer_charset_detection()  # start-up time: see launcher.lazy
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         options, rest = split_global_options(args)

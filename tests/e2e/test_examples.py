@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.test_mission import make_role, moto_client
 from tests.support.engine import REPO, unique_name
-from tests.support.proc import clean_env
+from tests.support.proc import CSDOCKER, clean_env
 
 pytestmark = pytest.mark.engine
 
@@ -23,7 +23,7 @@ def bin_dir(tmp_path: Path) -> Path:
     path = tmp_path / "bin"
     path.mkdir()
     wrapper = path / "csdocker"
-    wrapper.write_text(f'#!/bin/sh\nexec {sys.executable} -m cloudshell_docker "$@"\n')
+    wrapper.write_text(f'#!/bin/sh\nexec {shlex.join(CSDOCKER)} "$@"\n')
     wrapper.chmod(0o755)
     return path
 

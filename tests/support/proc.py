@@ -2,14 +2,41 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
-__all__ = ["CSDOCKER", "clean_env", "run_csdocker", "run_docker"]
+from tests.support.launcher import install_launcher, stop_servers
 
-CSDOCKER = [sys.executable, "-m", "cloudshell_docker"]
+__all__ = ["CSDOCKER", "ENTRY", "RUNTIME_DIR", "clean_env", "run_csdocker", "run_docker"]
+
+# How the tests start csdocker (CSDT_ENTRY): "module" (python -m cloudshell_docker, the default),
+# "launcher" (this tree's bin/csdocker, the command server off) or "server" (bin/csdocker with the
+# command server on: every call after the first is a forked child of it).
+ENTRY = os.environ.get("CSDT_ENTRY", "module")
+if ENTRY not in ("module", "launcher", "server"):
+    raise RuntimeError(f"CSDT_ENTRY={ENTRY!r}: expected module, launcher or server")
+_BIN = Path(tempfile.mkdtemp(prefix="cloudshell_docker-bin-")) if ENTRY != "module" else None
+# The servers of this test run live in a runtime directory of their own, stopped at exit.
+RUNTIME_DIR = Path(tempfile.mkdtemp(prefix="csdt-run-")) if ENTRY == "server" else None
+CSDOCKER = [str(install_launcher(_BIN))] if _BIN is not None else [sys.executable, "-m", "cloudshell_docker"]
+_ENTRY_ENV = {"CSDOCKER_SERVER": "0"} if ENTRY != "server" else {"XDG_RUNTIME_DIR": str(RUNTIME_DIR)}
+
+
+def _cleanup() -> None:
+    if RUNTIME_DIR is not None:
+        stop_servers(RUNTIME_DIR / "csdocker")
+        shutil.rmtree(RUNTIME_DIR, ignore_errors=True)
+    if _BIN is not None:
+        shutil.rmtree(_BIN, ignore_errors=True)
+
+
+atexit.register(_cleanup)
 
 # Variables of the developer's own shell that would change what a test sees.
 _SCRUB_PREFIXES = ("AWS_", "DOCKER_", "CSDOCKER_")
@@ -18,6 +45,7 @@ _SCRUB_PREFIXES = ("AWS_", "DOCKER_", "CSDOCKER_")
 def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """os.environ without AWS_* / DOCKER_* (plus ``extra``), and HOME pointed nowhere surprising."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUB_PREFIXES)}
+    env.update(_ENTRY_ENV)
     env.update(extra or {})
     return env
 

@@ -1,0 +1,39 @@
+"""launcher.lazy: requests starts without its charset detector, and the detector still works."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+SCRIPT = """
+import sys, warnings
+warnings.simplefilter("error")  # requests warns when it cannot read the detector's version
+from cloudshell_docker.launcher.lazy import defer_charset_detection
+assert defer_charset_detection()
+import requests, docker
+assert "charset_normalizer.api" not in sys.modules, "the detector was loaded at start-up"
+import charset_normalizer
+assert charset_normalizer.__version__ == requests.compat.chardet.__version__
+response = requests.Response()
+response._content = "Grüße aus Köln, schöne Grüße".encode("latin-1") * 20
+guess = response.apparent_encoding
+assert "charset_normalizer.api" in sys.modules
+assert guess == charset_normalizer.detect(response._content)["encoding"], guess  # the real detector's answer
+assert response.text == response._content.decode(guess)
+from charset_normalizer import from_bytes
+assert from_bytes(b"hello").best() is not None
+print("ok")
+"""
+
+
+def test_requests_starts_without_the_detector_and_uses_it_when_needed():
+    done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
+
+
+def test_nothing_is_deferred_once_requests_is_loaded():
+    code = ("import requests, sys\nfrom cloudshell_docker.launcher.lazy import defer_charset_detection\n"
+            "assert not defer_charset_detection()\nassert 'charset_normalizer.api' in sys.modules\nprint('ok')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr

@@ -1,0 +1,240 @@
+"""The assumed-role cache, pinned where test_cache left room (found by scripts/mutation.sh).
+
+Each test looks at what a user meets: the credentials a run gets, whether STS was called,
+the warning line, and what is left in the cache directory.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import stat
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from cloudshell_docker.credentials.cache import CachedSource, cache_key, default_cache_dir
+from cloudshell_docker.credentials.model import AwsCredentials
+from tests.unit.test_cache import T0, FakeSts, Harness
+
+
+@pytest.fixture
+def h(tmp_path: Path) -> Harness:
+    return Harness(tmp_path)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(os.lstat(path).st_mode)
+
+
+def test_a_regular_file_at_the_directorys_path_is_replaced(h):
+    h.dir.parent.mkdir(parents=True)
+    h.dir.write_text("not a directory")
+    inner = FakeSts()
+    h.cached(inner).fetch()
+    assert h.warnings == [f"the credentials cache {h.dir} is not a directory; replacing it"]
+    assert h.dir.is_dir()
+    assert mode(h.dir) == 0o700
+    assert h.entry(inner).is_file()
+    h.cached(inner).fetch()
+    assert inner.calls == 1
+
+
+def test_from_cache_tells_each_fetch_apart(h):
+    inner = FakeSts()
+    source = h.cached(inner)
+    source.fetch()
+    assert not source.from_cache
+    assert source.description == inner.description
+    source.fetch()
+    assert source.from_cache
+    assert source.description == f"{inner.description}, reused from the cache"
+    h.now[0] = T0 + timedelta(hours=2)  # the entry has expired: this fetch calls STS
+    source.fetch()
+    assert not source.from_cache
+    assert source.description == inner.description
+    assert inner.calls == 2
+
+
+def test_a_held_lock_is_given_up_after_lock_timeout(h):
+    inner = FakeSts()
+    h.dir.mkdir(parents=True, mode=0o700)
+    lock_path = h.dir / f"{cache_key(inner.cache_identity())}.lock"
+    with open(lock_path, "w") as holder:  # another run, fetching (or waiting for an MFA code)
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        inner.clock = h.now
+        source = CachedSource(inner, cache_dir=h.dir, lock_timeout=0.2, clock=lambda: h.now[0],  # type: ignore[arg-type]
+                              warn=h.warnings.append)
+        started = time.monotonic()
+        creds = source.fetch()
+        waited = time.monotonic() - started
+    assert creds.access_key_id == "ASIAFAKE00000001"
+    assert 0.2 <= waited < 5
+    assert h.warnings == [f"the credentials cache entry in {h.dir} stayed locked for 0 s; fetching without the cache"]
+    assert not h.entry(inner).exists()  # fetched without the cache: nothing written
+
+
+def test_the_lock_timeout_is_shown_in_whole_seconds(h):
+    inner = FakeSts()
+    h.dir.mkdir(parents=True, mode=0o700)
+    with open(h.dir / f"{cache_key(inner.cache_identity())}.lock", "w") as holder:
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        CachedSource(inner, cache_dir=h.dir, lock_timeout=0.6, warn=h.warnings.append).fetch()  # type: ignore[arg-type]
+    assert h.warnings == [f"the credentials cache entry in {h.dir} stayed locked for 1 s; fetching without the cache"]
+
+
+@pytest.mark.timeout(20)
+def test_a_fifo_in_place_of_the_entry_is_refused_without_hanging(h):
+    inner = FakeSts()
+    h.dir.mkdir(parents=True, mode=0o700)
+    os.mkfifo(h.entry(inner), 0o600)
+    creds = h.cached(inner).fetch()
+    assert inner.calls == 1
+    assert h.warnings == [f"ignoring the cached credentials {h.entry(inner)} (not a regular file); replacing them"]
+    assert stat.S_ISREG(os.lstat(h.entry(inner)).st_mode)
+    assert creds.secret_access_key in h.entry(inner).read_text()
+
+
+def test_pruning_keeps_locks_and_other_files_and_removes_stray_temporary_files(h):
+    inner = FakeSts()
+    h.cached(inner).fetch()
+    stale = time.time() - 14 * 3600
+    old = {name: h.dir / name for name in ("a" * 64 + ".lock", "notes.txt", ".tmp-abc123.json", "b" * 64 + ".json")}
+    for path in old.values():
+        path.write_text("{}")
+        os.utime(path, (stale, stale))
+    recent = h.dir / ("c" * 64 + ".json")
+    recent.write_text("{}")
+    h.cached(FakeSts(identity={"role_arn": "another"})).fetch()  # a write prunes
+    assert old["a" * 64 + ".lock"].exists()
+    assert old["notes.txt"].exists()
+    assert not old[".tmp-abc123.json"].exists()
+    assert not old["b" * 64 + ".json"].exists()
+    assert recent.exists()
+    assert h.entry(inner).exists()
+
+
+def test_an_entry_just_inside_the_prune_age_is_kept(h):
+    inner = FakeSts()
+    h.cached(inner).fetch()
+    young = h.dir / ("d" * 64 + ".json")
+    young.write_text("{}")
+    then = time.time() - 12 * 3600 - 3000  # the longest session (12 h) plus less than the hour's slack
+    os.utime(young, (then, then))
+    h.cached(FakeSts(identity={"role_arn": "another"})).fetch()
+    assert young.exists()
+
+
+def test_an_entry_with_a_null_session_token_is_reused(h):
+    class NoToken(FakeSts):
+        def fetch(self) -> AwsCredentials:
+            self.calls += 1
+            return AwsCredentials("AKIDNOTOKEN00001", "no-token-secret-" + "n" * 20, None,
+                                  self.clock[0] + timedelta(hours=1))
+
+    inner = NoToken()
+    h.cached(inner).fetch()
+    assert json.loads(h.entry(inner).read_text())["SessionToken"] is None
+    source = h.cached(inner)
+    again = source.fetch()
+    assert source.from_cache
+    assert (again.access_key_id, again.session_token) == ("AKIDNOTOKEN00001", None)
+    assert inner.calls == 1
+    assert h.warnings == []
+
+
+def test_credentials_too_short_lived_to_reuse_are_not_stored(h):
+    inner = FakeSts(lifetime=300)  # the margin is 5 minutes: nothing left to reuse
+    h.cached(inner).fetch()
+    assert list(h.dir.glob("*.json")) == []
+    h.cached(inner).fetch()
+    assert inner.calls == 2
+
+
+def test_an_entry_from_the_future_is_not_reused(h):
+    """The clock went back (or the file was planted): fetched later than now is not trusted."""
+    inner = FakeSts()
+    h.cached(inner).fetch()
+    h.now[0] = T0 - timedelta(minutes=1)
+    h.cached(inner).fetch()
+    assert inner.calls == 2
+    assert h.warnings == []
+
+
+def rewrite(entry: Path, **changes: object) -> None:
+    doc = json.loads(entry.read_text())
+    doc.update(changes)
+    entry.write_text(json.dumps(doc))
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"Expiration": "2030-01-01T14:00:00+01:00"},  # the same instant, but not written as UTC
+        {"FetchedAt": "2030-01-01T13:00:00+01:00"},
+        {"AccessKeyId": ""},
+        {"SecretAccessKey": ""},
+        {"SessionToken": 5},
+        {"format": 2},
+        {"Padding": "x" * 64 * 1024},  # larger than any entry this version writes
+    ],
+    ids=["expiration-offset", "fetched-offset", "empty-key-id", "empty-secret", "token-not-a-string",
+         "other-format", "too-large"],
+)
+def test_an_entry_this_version_did_not_write_is_corrupt(h, changes):
+    inner = FakeSts()
+    h.cached(inner).fetch()
+    rewrite(h.entry(inner), **changes)
+    h.cached(inner).fetch()
+    assert inner.calls == 2
+    assert h.warnings == [f"ignoring the cached credentials {h.entry(inner)} (corrupt); replacing them"]
+
+
+def test_an_entry_just_under_the_size_limit_is_read(h):
+    inner = FakeSts()
+    h.cached(inner).fetch()
+    size = len(h.entry(inner).read_bytes())
+    rewrite(h.entry(inner), Padding="")
+    padding = 64 * 1024 - len(h.entry(inner).read_bytes())
+    rewrite(h.entry(inner), Padding="x" * padding)
+    assert len(h.entry(inner).read_bytes()) == 64 * 1024 > size
+    source = h.cached(inner)
+    source.fetch()
+    assert source.from_cache
+    assert inner.calls == 1
+
+
+def test_the_directory_and_its_missing_parents_are_made_private(h, tmp_path):
+    old = os.umask(0o022)
+    try:
+        h.cached(FakeSts()).fetch()
+    finally:
+        os.umask(old)
+    assert mode(h.dir) == 0o700
+    assert mode(h.dir.parent) == 0o700
+    assert mode(tmp_path / "cache") == 0o700
+
+
+def test_keys_are_stable_across_versions():
+    # Entries written by one csdocker are found by the next: the key's recipe must not drift.
+    assert cache_key({"role_arn": "arn:aws:iam::123456789012:role/r", "caller": "AKIDBASE"}) == (
+        "564ffd30b596195911bfb38916dbf9344216e5764b20beb309cde647a7f22e18")
+
+
+def test_the_default_directory_follows_xdg_cache_home(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_dir() == tmp_path / "xdg" / "csdocker" / "sts"
+
+
+def test_warnings_go_to_stderr_as_one_line(tmp_path, capsys):
+    directory = tmp_path / "sts"
+    directory.mkdir(mode=0o755)
+    directory.chmod(0o755)
+    CachedSource(FakeSts(), cache_dir=directory).fetch()  # type: ignore[arg-type]
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (f"csdocker: warning: the credentials cache {directory} had mode 0755, not 0700; "
+                            "ignoring its entries and making it private\n")

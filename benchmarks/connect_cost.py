@@ -23,7 +23,7 @@ PROBE = r"""
 import json, time
 t0 = time.perf_counter()
 from cloudshell_docker.engine.connect import connect
-from cloudshell_docker.globalopts import GlobalOptions
+from cloudshell_docker.options.globalopts import GlobalOptions
 t1 = time.perf_counter()
 connect(GlobalOptions(), {"HOME": "/nonexistent"}).close()
 t2 = time.perf_counter()

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from cloudshell_docker.errors import CredentialError, CsDockerError, ExitCode
-from cloudshell_docker.globalopts import GlobalOptions, split_global_options
+from cloudshell_docker.options.globalopts import GlobalOptions, split_global_options
 from cloudshell_docker.redact import redact
 
 __all__ = ["COMMANDS", "guarded", "main", "print_error", "run_entry"]
@@ -48,7 +48,7 @@ def guarded(action: Callable[[], int], *, for_run: bool) -> int:
 
 
 def run_entry(argv: list[str], options: GlobalOptions) -> int:
-    from cloudshell_docker.runcmd import run_command
+    from cloudshell_docker.run.command import run_command
 
     return guarded(lambda: run_command(argv, options), for_run=True)
 
@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     if rest[:2] == ["container", "run"]:
         rest = ["run", *rest[2:]]
     if options.version or (rest and rest[0] not in COMMANDS and not rest[0].startswith("-")):
-        from cloudshell_docker.passthrough import exec_docker
+        from cloudshell_docker.commands.passthrough import exec_docker
 
         try:
             exec_docker(args)  # returns only by raising: no docker CLI to hand the command to

@@ -16,8 +16,8 @@ import typer
 
 from cloudshell_docker import __version__
 from cloudshell_docker.cli import guarded, run_entry
-from cloudshell_docker.globalopts import GlobalOptions
-from cloudshell_docker.options import OWN_FLAGS, OwnFlag, SourceOptions, source_options
+from cloudshell_docker.options.globalopts import GlobalOptions
+from cloudshell_docker.options.own import OWN_FLAGS, OwnFlag, SourceOptions, source_options
 
 __all__ = ["app"]
 
@@ -112,7 +112,7 @@ def env_cmd(
     fmt: Annotated[str, typer.Option("--format", metavar="sh|fish|powershell|dotenv|json", help=FORMAT_HELP)] = "sh",
 ) -> int:
     """Print the credentials as export lines (eval "$(csdocker env)"), for other tools."""
-    from cloudshell_docker.envcmd import env_command
+    from cloudshell_docker.commands.env import env_command
 
     return env_command(options, fmt)
 
@@ -121,6 +121,6 @@ def env_cmd(
 @with_source_options
 def whoami_cmd(options: SourceOptions) -> int:
     """Show who the credentials are: identity, source, region, time left."""
-    from cloudshell_docker.whoami import whoami_command
+    from cloudshell_docker.commands.whoami import whoami_command
 
     return whoami_command(options)

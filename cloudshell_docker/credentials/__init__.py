@@ -15,7 +15,7 @@ from typing import Literal
 
 from cloudshell_docker.credentials.model import AwsCredentials, CredentialSource, credential_env
 from cloudshell_docker.errors import CredentialError, UsageError
-from cloudshell_docker.options import SourceOptions
+from cloudshell_docker.options.own import SourceOptions
 
 __all__ = ["AwsCredentials", "CredentialSource", "choose_source", "credential_env", "select_source"]
 

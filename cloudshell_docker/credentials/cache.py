@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Protocol
 
 from cloudshell_docker.credentials.model import AwsCredentials, CredentialSource
-from cloudshell_docker.options import SourceOptions
+from cloudshell_docker.options.own import SourceOptions
 
 __all__ = [
     "LOCK_TIMEOUT_SECONDS",

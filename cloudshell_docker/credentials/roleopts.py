@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cloudshell_docker.errors import UsageError
-from cloudshell_docker.options import SourceOptions
+from cloudshell_docker.options.own import SourceOptions
 
 __all__ = [
     "MAX_DURATION",

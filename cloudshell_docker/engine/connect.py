@@ -26,8 +26,8 @@ from docker.utils.proxy import ProxyConfig
 
 from cloudshell_docker.engine.endpoint import Endpoint, is_socket, resolve_endpoint
 from cloudshell_docker.errors import EngineError
-from cloudshell_docker.globalopts import GlobalOptions, check_log_level
-from cloudshell_docker.runargs.apiversion import MAX_API_VERSION, MIN_API_VERSION
+from cloudshell_docker.options.globalopts import GlobalOptions, check_log_level
+from cloudshell_docker.run.apiversion import MAX_API_VERSION, MIN_API_VERSION
 
 __all__ = ["PING_TIMEOUT", "client_for", "connect", "negotiate_api_version"]
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from cloudshell_docker.errors import ExitCode, UsageError
-from cloudshell_docker.globalopts import GlobalOptions
+from cloudshell_docker.options.globalopts import GlobalOptions
 
 __all__ = [
     "DEFAULT_CONTEXT",

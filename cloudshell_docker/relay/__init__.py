@@ -45,7 +45,7 @@ from cloudshell_docker.relay.network import (
 )
 from cloudshell_docker.relay.prompt import PromptGate
 from cloudshell_docker.relay.server import RelayServer
-from cloudshell_docker.runargs.spec import RunSpec
+from cloudshell_docker.run.spec import RunSpec
 
 __all__ = ["FULL_URI_VAR", "TOKEN_VAR", "PreparedRelay", "PromptGate", "Relay", "prepare_relay"]
 

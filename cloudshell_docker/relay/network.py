@@ -27,7 +27,7 @@ from typing import Any
 
 from cloudshell_docker.engine.api import DaemonError, Engine, NoAnswer
 from cloudshell_docker.errors import EngineError, UsageError
-from cloudshell_docker.runargs.spec import RunSpec
+from cloudshell_docker.run.spec import RunSpec
 
 __all__ = [
     "LOOPBACK",

@@ -32,9 +32,10 @@ from typing import Any
 import docker
 import pytest
 
-from cloudshell_docker.runargs import TranslateContext, adapt_to_api, parse_run_args, translate
-from cloudshell_docker.runargs.apiversion import version_tuple
-from cloudshell_docker.runargs.flags import DOCKER_FLAGS, docker_flag
+from cloudshell_docker.run.apiversion import adapt_to_api, version_tuple
+from cloudshell_docker.run.flags import DOCKER_FLAGS, docker_flag
+from cloudshell_docker.run.parse import parse_run_args
+from cloudshell_docker.run.translate import TranslateContext, translate
 from tests.support.engine import docker as docker_cli
 from tests.support.proc import run_csdocker, run_docker
 from tests.support.recorder import EngineRecorder, RecordedRequest
@@ -150,8 +151,14 @@ def daemon_message(stderr: str) -> str:
 
 
 def without_ids(message: str) -> str:
-    """A refusal names the volume or container it was making: a fresh ID each time."""
-    return re.sub(r"\b[0-9a-f]{64}\b", "<id>", message)
+    """A refusal names the volume or container it was making: a fresh ID each time. A list of names
+    after a colon (the networks a container cannot join at once) comes in the engine's map order,
+    which changes from one request to the next: it is compared sorted."""
+    message = re.sub(r"\b[0-9a-f]{64}\b", "<id>", message)
+    head, sep, names = message.rpartition(": ")
+    if sep and ", " in names:
+        message = head + sep + ", ".join(sorted(names.split(", ")))
+    return message
 
 
 def comparable_inspect(info: dict[str, Any], created_as: str) -> dict[str, Any]:

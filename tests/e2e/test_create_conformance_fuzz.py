@@ -17,7 +17,9 @@ from typing import Any
 import pytest
 
 from cloudshell_docker.errors import UsageError
-from cloudshell_docker.runargs import TranslateContext, adapt_to_api, parse_run_args, translate
+from cloudshell_docker.run.apiversion import adapt_to_api
+from cloudshell_docker.run.parse import parse_run_args
+from cloudshell_docker.run.translate import TranslateContext, translate
 from tests.support.runargs_cases import Case
 from tests.support.runargs_oracle import SOCKET, _replace_strings, normalise_unstable, observe_cli, prepare_case
 

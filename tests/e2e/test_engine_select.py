@@ -22,7 +22,7 @@ import pytest
 
 from cloudshell_docker.engine.connect import connect
 from cloudshell_docker.errors import CsDockerError, EngineError, ExitCode
-from cloudshell_docker.globalopts import split_global_options
+from cloudshell_docker.options.globalopts import split_global_options
 from tests.support.certs import TLSMaterial, make_tls_material
 from tests.support.engine import containers_labelled, docker
 from tests.support.engineproxy import EngineProxy

@@ -14,7 +14,7 @@ import pytest
 
 from cloudshell_docker.engine.api import Engine
 from cloudshell_docker.engine.connect import connect
-from cloudshell_docker.globalopts import GlobalOptions
+from cloudshell_docker.options.globalopts import GlobalOptions
 from cloudshell_docker.relay.network import MANAGED_NETWORK, ensure_network
 from tests.support.endpoint import CredentialsEndpoint
 from tests.support.engine import docker

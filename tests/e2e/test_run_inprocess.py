@@ -16,10 +16,13 @@ import pytest
 from cloudshell_docker.engine.api import Engine
 from cloudshell_docker.engine.connect import connect
 from cloudshell_docker.errors import CsDockerError, EngineError, ExitCode, UsageError
-from cloudshell_docker.globalopts import GlobalOptions
-from cloudshell_docker.runargs import RunSpec, TranslateContext, adapt_to_api, parse_run_args, translate
-from cloudshell_docker.runner import run
-from cloudshell_docker.terminal import Terminal
+from cloudshell_docker.options.globalopts import GlobalOptions
+from cloudshell_docker.run.apiversion import adapt_to_api
+from cloudshell_docker.run.parse import parse_run_args
+from cloudshell_docker.run.runner import run
+from cloudshell_docker.run.spec import RunSpec
+from cloudshell_docker.run.terminal import Terminal
+from cloudshell_docker.run.translate import TranslateContext, translate
 from tests.support.engine import REPO, containers_labelled, docker
 from tests.support.proc import clean_env
 

@@ -27,9 +27,9 @@ from cloudshell_docker.credentials.container import ContainerEndpointSource
 from cloudshell_docker.engine.api import Engine
 from cloudshell_docker.engine.connect import connect
 from cloudshell_docker.errors import CsDockerError
-from cloudshell_docker.globalopts import GlobalOptions
+from cloudshell_docker.options.globalopts import GlobalOptions
 from cloudshell_docker.relay import prepare_relay
-from cloudshell_docker.runargs.spec import RunSpec
+from cloudshell_docker.run.spec import RunSpec
 
 __all__ = ["DRIVER", "network_mode"]
 

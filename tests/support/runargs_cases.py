@@ -1,6 +1,6 @@
 """``docker run`` command lines whose meaning is recorded from the docker CLI (see runargs_oracle).
 
-Every flag of cloudshell_docker.runargs.flags appears in at least one case (a
+Every flag of cloudshell_docker.run.flags appears in at least one case (a
 unit test holds that), with good values and bad ones.
 """
 

@@ -20,7 +20,7 @@ from cloudshell_docker.credentials.cache import (
 )
 from cloudshell_docker.credentials.model import AwsCredentials
 from cloudshell_docker.errors import CredentialError
-from cloudshell_docker.options import SourceOptions
+from cloudshell_docker.options.own import SourceOptions
 
 T0 = datetime(2030, 1, 1, 12, 0, 0, tzinfo=UTC)
 

@@ -23,7 +23,7 @@ from cloudshell_docker.engine.endpoint import (
     resolve_endpoint,
 )
 from cloudshell_docker.errors import ExitCode, UsageError
-from cloudshell_docker.globalopts import split_global_options
+from cloudshell_docker.options.globalopts import split_global_options
 from tests.support.certs import make_tls_material
 
 needs_docker_cli = pytest.mark.skipif(shutil.which("docker") is None, reason="no docker CLI to compare with")

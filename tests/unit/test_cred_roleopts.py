@@ -6,7 +6,7 @@ import pytest
 
 from cloudshell_docker.credentials.roleopts import assume_role_params, assume_role_settings
 from cloudshell_docker.errors import UsageError
-from cloudshell_docker.options import SourceOptions
+from cloudshell_docker.options.own import SourceOptions
 
 ROLE = "arn:aws:iam::123456789012:role/csdt"
 

@@ -16,7 +16,7 @@ from cloudshell_docker.credentials.chain import DefaultChainSource
 from cloudshell_docker.credentials.container import ContainerEndpointSource
 from cloudshell_docker.credentials.sts import StsAssumeRoleSource
 from cloudshell_docker.errors import CredentialError, UsageError
-from cloudshell_docker.options import SourceOptions
+from cloudshell_docker.options.own import SourceOptions
 from tests.support.awsenv import isolate_aws
 from tests.support.endpoint import CredentialsEndpoint
 from tests.support.engine import REPO
@@ -131,8 +131,8 @@ def test_prompt_reaches_the_sts_source(monkeypatch, tmp_path, moto):
 PROBE = textwrap.dedent("""
     import json, os, sys
     from cloudshell_docker.credentials import select_source
-    from cloudshell_docker.options import SourceOptions
-    from cloudshell_docker.region import resolve_region
+    from cloudshell_docker.options.own import SourceOptions
+    from cloudshell_docker.credentials.region import resolve_region
 
     environ = dict(os.environ)
     options = SourceOptions(source=sys.argv[1])

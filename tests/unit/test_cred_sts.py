@@ -29,7 +29,7 @@ from cloudshell_docker.credentials.roleopts import (
 )
 from cloudshell_docker.credentials.sts import StsAssumeRoleSource
 from cloudshell_docker.errors import CredentialError
-from cloudshell_docker.options import SourceOptions
+from cloudshell_docker.options.own import SourceOptions
 from tests.support.awsenv import isolate_aws, moto_data, moto_role
 from tests.support.endpoint import CredentialsEndpoint
 from tests.support.moto import MotoServer, free_port

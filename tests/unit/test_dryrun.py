@@ -7,10 +7,10 @@ import shlex
 
 import pytest
 
-from cloudshell_docker.dryrun import dry_run, env_hint, global_args, render_docker_command
-from cloudshell_docker.globalopts import GlobalOptions, split_global_options
-from cloudshell_docker.options import RunOwnOptions, SourceOptions
-from cloudshell_docker.runargs.spec import ParsedRun
+from cloudshell_docker.options.globalopts import GlobalOptions, split_global_options
+from cloudshell_docker.options.own import RunOwnOptions, SourceOptions
+from cloudshell_docker.run.dryrun import dry_run, env_hint, global_args, render_docker_command
+from cloudshell_docker.run.spec import ParsedRun
 
 OWN = RunOwnOptions(source=SourceOptions())
 REFS = ["-e", "AWS_ACCESS_KEY_ID", "-e", "AWS_SECRET_ACCESS_KEY", "-e", "AWS_SESSION_TOKEN"]

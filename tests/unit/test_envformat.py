@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from cloudshell_docker.envformat import FORMATS, ONE_LINERS, format_env
+from cloudshell_docker.commands.envformat import FORMATS, ONE_LINERS, format_env
 from cloudshell_docker.errors import UsageError
 
 # Values chosen to break a naive quoting: every quote kind, expansions, escapes, globs, comments,

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from cloudshell_docker.errors import ExitCode, UsageError
-from cloudshell_docker.globalopts import GlobalOptions, check_log_level, split_global_options
+from cloudshell_docker.options.globalopts import GlobalOptions, check_log_level, split_global_options
 
 G = GlobalOptions
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cloudshell_docker.runargs.inject import inject_env
-from cloudshell_docker.runargs.spec import RunSpec
+from cloudshell_docker.run.inject import inject_env
+from cloudshell_docker.run.spec import RunSpec
 
 CREDS = {
     "AWS_ACCESS_KEY_ID": "ASIAEXAMPLE",

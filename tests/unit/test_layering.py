@@ -1,10 +1,10 @@
 """The package's layers, read from its source with ``ast`` (nothing is imported, so nothing can hide).
 
-* only ``engine/`` and ``runner.py`` talk to the Docker SDK (``docker``); the runner's helper modules
+* only ``engine/`` and ``run/runner.py`` talk to the Docker SDK (``docker``); the runner's helper modules
   (streams, signals, detach keys, pull, cidfile, run status, image references, terminal) go through
   ``engine.api`` like everyone else;
 * only ``cli/`` imports Typer;
-* boto3 and botocore belong to the credential sources (``credentials/``, ``whoami.py``, ``region.py``),
+* boto3 and botocore belong to the credential sources (``credentials/``, ``commands/whoami.py``),
   and even there they are imported lazily, inside the function that needs them: start-up time is a feature.
 """
 
@@ -20,9 +20,9 @@ import cloudshell_docker
 
 PACKAGE = Path(cloudshell_docker.__file__).resolve().parent
 
-DOCKER_ALLOWED = ("engine/", "runner.py")
+DOCKER_ALLOWED = ("engine/", "run/runner.py")
 TYPER_ALLOWED = ("cli/",)
-BOTO_ALLOWED = ("credentials/", "whoami.py", "region.py")
+BOTO_ALLOWED = ("credentials/", "commands/whoami.py")
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ def test_the_scan_sees_the_imports_that_are_there():
     assert any(found.module == "docker" and found.module_level for found in scanned["engine/api.py"])
     assert any(found.module == "typer" and found.module_level for found in scanned["cli/app.py"])
     assert any(found.module == "boto3" and not found.module_level for found in scanned["credentials/sts.py"])
-    assert {"relay/network.py", "relay/follower.py", "runner.py", "streams.py"} <= set(scanned)
+    assert {"relay/network.py", "relay/follower.py", "run/runner.py", "run/streams.py"} <= set(scanned)
 
 
 @pytest.mark.parametrize(("source", "expected"), [

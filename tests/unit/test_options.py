@@ -7,7 +7,7 @@ import typer.main
 
 from cloudshell_docker.cli.app import app
 from cloudshell_docker.errors import UsageError
-from cloudshell_docker.options import OWN_FLAGS, run_own_options, source_options
+from cloudshell_docker.options.own import OWN_FLAGS, run_own_options, source_options
 
 
 def test_source_options_from_values():

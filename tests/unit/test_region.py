@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from cloudshell_docker.credentials.region import resolve_region
 from cloudshell_docker.errors import UsageError
-from cloudshell_docker.region import resolve_region
 from tests.support.engine import REPO
 from tests.support.proc import clean_env
 
@@ -83,7 +83,7 @@ def test_bad_explicit_region(bad):
 
 PROBE = textwrap.dedent("""
     import json, os, sys
-    from cloudshell_docker.region import resolve_region
+    from cloudshell_docker.credentials.region import resolve_region
     region = resolve_region(None, dict(os.environ), None)
     print(json.dumps({"region": region, "botocore": "botocore" in sys.modules}))
 """)

@@ -8,7 +8,7 @@ import pytest
 from cloudshell_docker.engine.api import Engine
 from cloudshell_docker.errors import EngineError, UsageError
 from cloudshell_docker.relay.network import MANAGED_NETWORK, check_local_engine, placement_for
-from cloudshell_docker.runargs.spec import RunSpec
+from cloudshell_docker.run.spec import RunSpec
 
 
 def spec(network_mode: str | None) -> RunSpec:

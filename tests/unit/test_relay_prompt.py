@@ -9,7 +9,7 @@ import pytest
 from cloudshell_docker.credentials.roleopts import assume_role_settings
 from cloudshell_docker.credentials.sts import StsAssumeRoleSource
 from cloudshell_docker.errors import CredentialError
-from cloudshell_docker.options import SourceOptions
+from cloudshell_docker.options.own import SourceOptions
 from cloudshell_docker.relay import PromptGate
 from cloudshell_docker.relay.keeper import CredentialKeeper, Unavailable
 from tests.support.awsenv import isolate_aws, moto_role

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from cloudshell_docker.errors import UsageError
-from cloudshell_docker.runargs import TranslateContext, adapt_to_api, parse_run_args, translate
-from cloudshell_docker.runargs.apiversion import MAX_API_VERSION, MIN_API_VERSION, version_tuple
+from cloudshell_docker.run.apiversion import MAX_API_VERSION, MIN_API_VERSION, adapt_to_api, version_tuple
+from cloudshell_docker.run.parse import parse_run_args
+from cloudshell_docker.run.translate import TranslateContext, translate
 
 IMAGE = "local/busybox"
 HERMETIC = TranslateContext(docker_config_dir="/nonexistent/csdt-no-docker-config")

@@ -10,11 +10,11 @@ import subprocess
 import pytest
 
 from cloudshell_docker.errors import UsageError
-from cloudshell_docker.options import OWN_FLAGS
-from cloudshell_docker.runargs import parse_run_args
-from cloudshell_docker.runargs.apiversion import version_tuple
-from cloudshell_docker.runargs.flags import DOCKER_FLAGS, by_long_name, by_short_name
-from cloudshell_docker.runargs.translate import CONSUMED_FLAGS
+from cloudshell_docker.options.own import OWN_FLAGS
+from cloudshell_docker.run.apiversion import version_tuple
+from cloudshell_docker.run.flags import DOCKER_FLAGS, by_long_name, by_short_name
+from cloudshell_docker.run.parse import parse_run_args
+from cloudshell_docker.run.translate import CONSUMED_FLAGS
 from tests.support.recorder import EngineRecorder
 from tests.support.runargs_cases import CASES
 from tests.support.runargs_oracle import load_oracle

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from cloudshell_docker.errors import UsageError
-from cloudshell_docker.runargs import parse_run_args
+from cloudshell_docker.run.parse import parse_run_args
 
 IMAGE = "local/busybox"
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from cloudshell_docker.errors import UsageError
-from cloudshell_docker.runargs import TranslateContext, parse_run_args, translate
-from cloudshell_docker.runargs.spec import ParsedRun
+from cloudshell_docker.run.parse import parse_run_args
+from cloudshell_docker.run.spec import ParsedRun
+from cloudshell_docker.run.translate import TranslateContext, translate
 
 IMAGE = "local/busybox"
 

@@ -6,11 +6,11 @@ import os
 
 import pytest
 
-from cloudshell_docker.cidfile import CidFile
 from cloudshell_docker.errors import CsDockerError, EngineError
-from cloudshell_docker.imageref import InvalidReference, parse_image
-from cloudshell_docker.pull import ProgressDisplay
-from cloudshell_docker.runstatus import exit_code_for, run_failure
+from cloudshell_docker.run.cidfile import CidFile
+from cloudshell_docker.run.exitstatus import exit_code_for, run_failure
+from cloudshell_docker.run.imageref import InvalidReference, parse_image
+from cloudshell_docker.run.pull import ProgressDisplay
 
 DIGEST = "sha256:" + "ab" * 32
 

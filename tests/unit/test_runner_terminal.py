@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from cloudshell_docker.terminal import Terminal
+from cloudshell_docker.run.terminal import Terminal
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cloudshell_docker.whoami import format_time_left
+from cloudshell_docker.commands.whoami import format_time_left
 
 
 @pytest.mark.parametrize(

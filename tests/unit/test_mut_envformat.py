@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cloudshell_docker.envformat import format_env
+from cloudshell_docker.commands.envformat import format_env
 from cloudshell_docker.errors import UsageError
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cloudshell_docker.region import resolve_region
+from cloudshell_docker.credentials.region import resolve_region
 
 
 def test_absolute_config_file_is_used_as_given_when_home_is_set(tmp_path):

@@ -13,7 +13,7 @@ from cloudshell_docker.credentials.roleopts import (
     default_session_name,
 )
 from cloudshell_docker.errors import UsageError
-from cloudshell_docker.options import SourceOptions
+from cloudshell_docker.options.own import SourceOptions
 
 ROLE = "arn:aws:iam::123456789012:role/csdt"
 SERIAL = "arn:aws:iam::123456789012:mfa/user"

@@ -116,7 +116,7 @@ def _go_rational(text: str) -> Fraction | None:
             if numerator is None or denominator is None or denominator == 0:
                 return None
             return Fraction(numerator, denominator)
-        if text.strip() != text or "_" in text or not text:
+        if text.strip() != text or not text:
             return None
         lowered = text.lower().lstrip("+-")
         if lowered.startswith(("0x", "0b", "0o")):

@@ -104,10 +104,25 @@ def mutmut_table(module: str, tests: list[str], test_timeout: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def diff_of(workdir: Path, mutant: str) -> str:
-    done = subprocess.run(["mutmut", "show", mutant], cwd=workdir, capture_output=True, text=True, timeout=120)
-    lines = done.stdout.splitlines()
-    return "\n".join(line for line in lines if line.startswith(("+", "-")) and not line.startswith(("+++", "---")))
+# Run in the scratch copy by one helper process per module: `mutmut show` costs seconds a mutant.
+_DIFFS = """
+import json, sys
+from mutmut.mutation.diff_apply import get_diff_for_mutant
+path, names = sys.argv[1], sys.argv[2:]
+print(json.dumps({name: get_diff_for_mutant(name, path=path) for name in names}))
+"""
+
+
+def diffs_of(workdir: Path, env: dict[str, str], path: str, names: list[str]) -> dict[str, str]:
+    """Each mutant's changed lines (``-`` the original, ``+`` the mutant)."""
+    if not names:
+        return {}
+    done = subprocess.run([sys.executable, "-c", _DIFFS, path, *names], cwd=workdir, env=env, capture_output=True,
+                          text=True, timeout=600, check=True)
+    diffs = json.loads(done.stdout)
+    return {name: "\n".join(line for line in diff.splitlines()
+                            if line.startswith(("+", "-")) and not line.startswith(("+++", "---")))
+            for name, diff in diffs.items()}
 
 
 def digest_of(diff: str) -> str:
@@ -142,6 +157,8 @@ def run_module(module: str, tests: list[str], *, jobs: int, budget: int, test_ti
         codes: dict[str, int | None] = json.loads(meta.read_text())["exit_code_by_key"]
         prefix = f"{PACKAGE}.{module.removesuffix('.py').replace('/', '.')}."
         listed = {eq.mutant: eq for eq in equivalents if eq.module == module}
+        unkilled = [name for name, code in codes.items() if code in SURVIVED or code in NO_TESTS]
+        diffs = diffs_of(workdir, env, f"{PACKAGE}/{module}", unkilled)
         counts: Counter[str] = Counter()
         survivors: list[tuple[str, str, str]] = []
         stale: list[str] = []
@@ -156,7 +173,7 @@ def run_module(module: str, tests: list[str], *, jobs: int, budget: int, test_ti
             elif code in TIMEOUT:
                 counts["timeout"] += 1
             elif code in NO_TESTS or code in SURVIVED:
-                diff = diff_of(workdir, name)
+                diff = diffs[name]
                 digest = digest_of(diff)
                 entry = listed.get(short)
                 if entry is not None and entry.digest == digest:

@@ -12,10 +12,12 @@ scratch copy is removed afterwards, so the clone is never touched.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -23,6 +25,7 @@ import tomllib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 __all__ = ["main"]
 
@@ -125,6 +128,20 @@ def diffs_of(workdir: Path, env: dict[str, str], path: str, names: list[str]) ->
             for name, diff in diffs.items()}
 
 
+def run_bounded(argv: list[str], workdir: Path, env: dict[str, str], out: IO[str], budget: int) -> bool:
+    """Run ``argv`` for at most ``budget`` seconds; whatever happens, none of its processes outlive it."""
+    process = subprocess.Popen(argv, cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT,
+                               start_new_session=True)  # its own group: mutmut's workers go with it
+    try:
+        return process.wait(timeout=budget) == 0
+    except subprocess.TimeoutExpired:
+        return False
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
 def digest_of(diff: str) -> str:
     return hashlib.sha256(diff.encode()).hexdigest()[:10]
 
@@ -144,12 +161,7 @@ def run_module(module: str, tests: list[str], *, jobs: int, budget: int, test_ti
         print(f"== {module}: mutmut run ({', '.join(tests)}; {jobs} job(s), budget {budget} s)", flush=True)
         log = workdir / "mutmut.log"
         with log.open("w") as out:
-            try:
-                code = subprocess.run(["mutmut", "run", "--max-children", str(jobs)], cwd=workdir, env=env,
-                                      stdout=out, stderr=subprocess.STDOUT, timeout=budget).returncode
-                finished = code == 0
-            except subprocess.TimeoutExpired:
-                finished = False
+            finished = run_bounded(["mutmut", "run", "--max-children", str(jobs)], workdir, env, out, budget)
         meta = workdir / "mutants" / PACKAGE / f"{module}.meta"
         if not meta.exists():
             print(log.read_text()[-3000:])
@@ -214,6 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--test-timeout", type=int, default=20,
                         help="wall-clock seconds per test before a mutant counts as a timeout kill (default 20)")
     args = parser.parse_args(argv)
+    # Stopped with SIGTERM (or SIGHUP), still remove the scratch copy and mutmut's processes.
+    for stop in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop, lambda signum, _frame: sys.exit(128 + signum))
     known = load_map()
     modules = [normalise(name, known) for name in args.modules] or list(known)
     equivalents = load_equivalents()

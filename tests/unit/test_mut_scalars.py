@@ -17,6 +17,7 @@ from cloudshell_docker.options.values.scalars import (
     parse_memswap,
     parse_nano_cpus,
     parse_uint16,
+    parse_uint64,
     ram_in_bytes,
 )
 
@@ -41,14 +42,15 @@ CPUS = [
     ("-0x2", -2_000_000_000), ("+2", 2_000_000_000), ("-3/2", -1_500_000_000), ("0x1/0x2", 500_000_000),
     ("1.5e0", 1_500_000_000), ("1_0", 10_000_000_000), ("1_0.5", 10_500_000_000), ("1.5_0", 1_500_000_000),
     ("0_7", 7_000_000_000), ("1_0e1", 100_000_000_000), ("1_0/2", 5_000_000_000), ("2/1_0", 200_000_000),
-    ("0x_1", 1_000_000_000),
+    ("0x_1", 1_000_000_000), ("3/1", 3_000_000_000), ("010/1", 8_000_000_000), ("0.000000001", 1),
+    ("9223372036854775808/1000000000", -9223372036854775808), ("0x8" + "0" * 1023 + "/1", 0),
     ("9223372037", -9223372036709551616), ("18446744074", 290448384),
     ("9223372036.854775808", -9223372036854775808), ("1e400", 0), ("1e1_0", -8446744073709551616),
     ("inf", rational("inf")), ("nan", rational("nan")), ("Infinity", rational("Infinity")),
     ("1/0", rational("1/0")), ("3/", rational("3/")), ("3/-2", rational("3/-2")), (" 1", rational(" 1")),
     ("", rational("")), ("0x", rational("0x")), ("0.5/2", rational("0.5/2")), ("_1", rational("_1")),
     ("1__0", rational("1__0")), ("1_", rational("1_")), ("1_.5", rational("1_.5")), ("1._5", rational("1._5")),
-    ("1e_1", rational("1e_1")),
+    ("1e_1", rational("1e_1")), ("1/2/3", rational("1/2/3")),
 ]
 
 
@@ -68,10 +70,12 @@ MEMORY = [
     ("100B", 100), ("7", 7), ("1kb", 1024), ("1kib", 1024), ("1KiB", 1024), ("1t", 1099511627776),
     ("1p", 1125899906842624), ("1 ", 1), ("1.5", 1), ("1e3", 1000), ("1mb", 1048576), ("1gb", 1073741824),
     ("1Mb", 1048576), ("2 m", 2097152), ("0.5k", 512), ("1.5b", 1), ("9e18", 9000000000000000000),
-    ("1e19", -9223372036854775808),
+    ("1e19", -9223372036854775808), ("0", 0),
     ("1x", "invalid suffix: 'x'"), ("1bb", "invalid suffix: 'bb'"), ("1kbb", "invalid suffix: 'kbb'"),
     ("1kxb", "invalid suffix: 'kxb'"), ("1kix", "invalid suffix: 'kix'"), ("1abcd", "invalid suffix: 'abcd'"),
-    ("1ABCD", "invalid suffix: 'ABCD'"), (" 1", 'strconv.ParseFloat: parsing " 1": invalid syntax'),
+    ("1ABCD", "invalid suffix: 'ABCD'"), ("1X", "invalid suffix: 'x'"), ("1KXB", "invalid suffix: 'kxb'"),
+    ("1kibb", "invalid suffix: 'kibb'"), ("1KIBB", "invalid suffix: 'KIBB'"),
+    (" 1", 'strconv.ParseFloat: parsing " 1": invalid syntax'),
     ("-1", "invalid size: '-1'"), ("m", "invalid size: 'm'"),
 ]
 
@@ -104,3 +108,10 @@ def test_blkio_weight(text, expected):
 )
 def test_cpu_shares(text, expected):
     assert outcome(parse_int, text) == expected
+
+
+def test_io_maxiops_is_a_uint64():
+    # The CLI parses it everywhere (and only then says it is for Windows daemons).
+    assert outcome(parse_uint64, "18446744073709551615") == 18446744073709551615
+    assert outcome(parse_uint64, "18446744073709551616") == (
+        'strconv.ParseUint: parsing "18446744073709551616": value out of range')

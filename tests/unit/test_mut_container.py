@@ -37,6 +37,8 @@ class Answer:
     status: int = 200
     body: object = field(default_factory=lambda: dict(GOOD))
     date: str | None = None  # the Date header, or none at all
+    headers: tuple[tuple[str, str], ...] = ()
+    hang_up: bool = False  # close the connection without answering
 
 
 @dataclass
@@ -69,10 +71,15 @@ class ScriptedEndpoint(Serving):
             def do_GET(self) -> None:
                 answer = endpoint.script[min(endpoint.requests, len(endpoint.script) - 1)]
                 endpoint.requests += 1
+                if answer.hang_up:
+                    self.close_connection = True
+                    return
                 payload = answer.body if isinstance(answer.body, bytes) else json.dumps(answer.body).encode()
                 self.send_response_only(answer.status)
                 if answer.date is not None:
                     self.send_header("Date", answer.date)
+                for name, value in answer.headers:
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
@@ -274,3 +281,30 @@ def test_scheme_missing_is_named_as_none():
         check_endpoint_url("//127.0.0.1:9/creds")
     assert re.fullmatch(r"refusing the container credentials endpoint at 127\.0\.0\.1:9: scheme '\(none\)' is "
                         r"neither http nor https", str(caught.value))
+
+
+def test_an_endpoint_that_hangs_up_is_retried_and_named(scripted):
+    scripted.script = [Answer(hang_up=True)]
+    slept: list[float] = []
+    assert refused(scripted, slept=slept) == (f"container credentials endpoint at {scripted.host} unreachable: "
+                                              "connection failed (3 attempts)")
+    assert (scripted.requests, slept) == (3, [1.0, 1.0])
+
+
+def test_an_answer_that_cannot_be_decoded_is_not_asked_again(scripted):
+    scripted.script = [Answer(body=b"not gzip at all", headers=(("Content-Encoding", "gzip"),))]
+    assert refused(scripted) == (f"container credentials endpoint at {scripted.host} could not be asked: "
+                                 "ContentDecodingError")
+    assert scripted.requests == 1
+
+
+def test_a_token_file_with_a_line_break_is_named_in_the_error(scripted, tmp_path):
+    token_file = tmp_path / "token"
+    token_file.write_text(TOKEN + "\n")
+    environ = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": scripted.url,
+               "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": str(token_file)}
+    with pytest.raises(CredentialError) as caught:
+        ContainerEndpointSource(environ, sleep=[].append).fetch()
+    assert str(caught.value) == (f"the container authorization token from AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE "
+                                 f"({token_file}) contains a CR or LF character")
+    assert scripted.requests == 0

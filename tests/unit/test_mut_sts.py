@@ -13,13 +13,17 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
+import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 
+from cloudshell_docker.credentials.roleopts import assume_role_settings
+from cloudshell_docker.credentials.sts import StsAssumeRoleSource
 from cloudshell_docker.errors import CredentialError
+from cloudshell_docker.options.own import SourceOptions
 from tests.support.awsenv import isolate_aws, moto_role
 from tests.support.moto import MotoServer
-from tests.unit.test_cred_sts import BASE_KEY, BASE_SECRET, SERIAL, RawBody, Wire, source, sts_error
+from tests.unit.test_cred_sts import BASE_KEY, BASE_SECRET, FIXED_NOW, SERIAL, RawBody, Wire, source, sts_error
 
 
 @pytest.fixture
@@ -123,3 +127,26 @@ def test_without_a_given_code_the_terminal_is_asked(sts_env, moto, role):
     child.join(timeout=30)
     assert said == ("CredentialError: an MFA code is needed but there is no terminal to ask it on: "
                     "give it with --mfa-token")
+
+
+def test_a_malformed_sts_endpoint_is_one_line(sts_env, monkeypatch, role):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", "not a url")
+    with pytest.raises(CredentialError) as caught:
+        source(role).cache_identity()
+    assert str(caught.value) == f"sts assume-role {role}: cannot set up the STS client: Invalid endpoint: not a url"
+
+
+def test_the_sts_client_is_made_once(sts_env, moto, role):
+    made: list[str | None] = []
+
+    def factory(profile: str | None) -> boto3.session.Session:
+        made.append(profile)
+        return boto3.session.Session(profile_name=profile)
+
+    src = StsAssumeRoleSource(assume_role_settings(SourceOptions(role_arn=role)), session_factory=factory,
+                              clock=lambda: FIXED_NOW)
+    src.cache_identity()
+    first = src.fetch()
+    second = src.fetch()
+    assert made == [None]
+    assert first.access_key_id != second.access_key_id  # each fetch is a new AssumeRole call

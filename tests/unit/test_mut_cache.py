@@ -238,3 +238,58 @@ def test_warnings_go_to_stderr_as_one_line(tmp_path, capsys):
     assert captured.out == ""
     assert captured.err == (f"csdocker: warning: the credentials cache {directory} had mode 0755, not 0700; "
                             "ignoring its entries and making it private\n")
+
+
+def test_a_cache_path_under_a_file_is_given_up_with_its_reason(h, tmp_path):
+    (tmp_path / "cache").write_text("a file where a directory should be")
+    inner = FakeSts()
+    h.cached(inner).fetch()
+    assert inner.calls == 1
+    assert h.warnings == [f"cannot use the credentials cache {h.dir} (Not a directory); continuing without it"]
+
+
+def test_a_cache_that_cannot_be_created_is_given_up_with_its_reason(h, tmp_path):
+    (tmp_path / "cache").symlink_to(tmp_path / "nowhere")  # dangling: nothing can be made under it
+    inner = FakeSts()
+    h.cached(inner).fetch()
+    assert inner.calls == 1
+    assert h.warnings == [f"cannot create the credentials cache {h.dir} (No such file or directory); "
+                          "continuing without it"]
+
+
+def test_a_lock_that_cannot_be_taken_is_given_up_with_its_reason(h):
+    inner = FakeSts()
+    h.dir.mkdir(parents=True, mode=0o700)
+    (h.dir / f"{cache_key(inner.cache_identity())}.lock").mkdir()
+    creds = h.cached(inner).fetch()
+    assert creds.access_key_id == "ASIAFAKE00000001"
+    assert h.warnings == [f"cannot lock the credentials cache in {h.dir} (Is a directory); fetching without the cache"]
+    assert not h.entry(inner).exists()
+
+
+def test_the_lock_file_is_private(h):
+    inner = FakeSts()
+    h.cached(inner).fetch()
+    assert mode(h.dir / f"{cache_key(inner.cache_identity())}.lock") == 0o600
+
+
+def test_an_entry_missing_a_field_is_corrupt(h):
+    inner = FakeSts()
+    h.cached(inner).fetch()
+    doc = json.loads(h.entry(inner).read_text())
+    del doc["AccessKeyId"]
+    h.entry(inner).write_text(json.dumps(doc))
+    h.cached(inner).fetch()
+    assert inner.calls == 2
+    assert h.warnings == [f"ignoring the cached credentials {h.entry(inner)} (corrupt); replacing them"]
+
+
+def test_without_a_directory_given_the_user_cache_is_used(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    inner = FakeSts()
+    CachedSource(inner, warn=[].append).fetch()  # type: ignore[arg-type]
+    source = CachedSource(inner, warn=[].append)  # type: ignore[arg-type]
+    source.fetch()
+    assert source.from_cache
+    assert inner.calls == 1
+    assert (tmp_path / "xdg" / "csdocker" / "sts" / f"{cache_key(inner.cache_identity())}.json").is_file()

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -17,6 +14,7 @@ from cloudshell_docker.credentials.roleopts import (
 )
 from cloudshell_docker.errors import UsageError
 from cloudshell_docker.options.own import SourceOptions
+from tests.support.localzone import local_zone
 
 ROLE = "arn:aws:iam::123456789012:role/csdt"
 SERIAL = "arn:aws:iam::123456789012:mfa/user"
@@ -86,20 +84,8 @@ def test_mfa_code_as_typed_at_the_prompt(typed, code):
     assert check_mfa_code(typed) == code
 
 
-@pytest.fixture
-def local_zone() -> Iterator[None]:
-    saved = os.environ.get("TZ")
-    os.environ["TZ"] = "Asia/Kolkata"  # +05:30 all year: not the zone of any input below
-    time.tzset()
-    yield
-    if saved is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = saved
-    time.tzset()
-
-
-def test_default_session_name_is_the_utc_time(local_zone):
+def test_default_session_name_is_the_utc_time():
     plus_two = timezone(timedelta(hours=2))
-    assert default_session_name(datetime(2026, 11, 28, 17, 42, 5, tzinfo=plus_two)) == "csdocker-20261128T154205Z"
-    assert default_session_name(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)) == "csdocker-20260102T030405Z"
+    with local_zone("Asia/Kolkata"):  # +05:30 all year: the zone of neither input
+        assert default_session_name(datetime(2026, 11, 28, 17, 42, 5, tzinfo=plus_two)) == "csdocker-20261128T154205Z"
+        assert default_session_name(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)) == "csdocker-20260102T030405Z"

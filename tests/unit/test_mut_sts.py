@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -22,6 +21,7 @@ from cloudshell_docker.credentials.sts import StsAssumeRoleSource
 from cloudshell_docker.errors import CredentialError
 from cloudshell_docker.options.own import SourceOptions
 from tests.support.awsenv import isolate_aws, moto_role
+from tests.support.localzone import local_zone
 from tests.support.moto import MotoServer
 from tests.unit.test_cred_sts import BASE_KEY, BASE_SECRET, FIXED_NOW, SERIAL, RawBody, Wire, source, sts_error
 
@@ -87,21 +87,9 @@ def test_the_identity_of_an_sts_without_a_region(sts_env, monkeypatch, moto, rol
     assert (identity["sts_endpoint"], identity["sts_region"]) == (moto.url, "")
 
 
-@pytest.fixture
-def local_zone() -> Iterator[None]:
-    saved = os.environ.get("TZ")
-    os.environ["TZ"] = "Asia/Kolkata"  # +05:30 all year
-    time.tzset()
-    yield
-    if saved is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = saved
-    time.tzset()
-
-
-def test_expiration_is_utc_whatever_the_local_zone(sts_env, moto, role, local_zone):
-    creds = source(role).fetch()
+def test_expiration_is_utc_whatever_the_local_zone(sts_env, moto, role):
+    with local_zone("Asia/Kolkata"):  # +05:30 all year
+        creds = source(role).fetch()
     assert creds.expiration is not None
     assert creds.expiration.utcoffset() == timedelta(0)
     assert creds.expiration.isoformat().endswith("+00:00")

@@ -1,9 +1,11 @@
 """The command line: dispatch, and the one place that prints errors and picks exit codes.
 
-``csdocker run``, ``env`` and ``whoami`` are csdocker's; every other command line is
-handed to the docker CLI unchanged, so ``alias docker=csdocker`` is safe. Typer (in
-``cli.app``) is imported only for ``env``, ``whoami`` and help: ``run`` and the
-passthrough start without it (start-up time is a feature).
+``csdocker run``, ``env`` and ``whoami`` are csdocker's; a build (``build``, ``image build``,
+``builder build``, ``buildx build``) is handed to the docker CLI with the credentials as a
+BuildKit secret; every other command line is handed to the docker CLI unchanged, so
+``alias docker=csdocker`` is safe. Typer (in ``cli.app``) is imported only for ``env``,
+``whoami`` and help: ``run``, the build and the passthrough start without it (start-up
+time is a feature).
 """
 
 from __future__ import annotations
@@ -16,9 +18,15 @@ from cloudshell_docker.errors import CredentialError, CsDockerError, ExitCode
 from cloudshell_docker.options.globalopts import GlobalOptions, split_global_options
 from cloudshell_docker.redact import redact
 
-__all__ = ["COMMANDS", "guarded", "main", "print_error", "run_entry"]
+__all__ = ["COMMANDS", "build_entry", "guarded", "main", "may_be_build", "print_error", "run_entry"]
 
 COMMANDS = ("run", "env", "whoami")
+
+
+def may_be_build(rest: Sequence[str]) -> bool:
+    """A cheap first look, so that other commands (``image ls``) import nothing of the build;
+    ``build.args.split_build_command`` decides (``buildx [ROOT FLAGS] build``)."""
+    return rest[:1] in (["build"], ["buildx"]) or rest[:2] in (["image", "build"], ["builder", "build"])
 
 
 def print_error(message: str) -> None:
@@ -53,6 +61,22 @@ def run_entry(argv: list[str], options: GlobalOptions) -> int:
     return guarded(lambda: run_command(argv, options), for_run=True)
 
 
+def build_entry(prefix: list[str], rest: list[str], options: GlobalOptions) -> None:
+    """Exec the build (``build``, ``image build``, ``builder build``, ``buildx build``) with the
+    credentials as a secret; exit on an error; return when ``rest`` is another command of those words."""
+    from cloudshell_docker.build.args import split_build_command
+
+    command = split_build_command(rest)
+    if command is None:
+        return
+    from cloudshell_docker.build.command import build_command
+
+    def action() -> int:
+        build_command(prefix, command, options)  # execs the docker CLI, or raises
+
+    sys.exit(guarded(action, for_run=True))
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """The ``csdocker`` entry point."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -63,6 +87,8 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         sys.exit(int(err.exit_code))
     if rest[:2] == ["container", "run"]:
         rest = ["run", *rest[2:]]
+    if not options.version and may_be_build(rest):
+        build_entry(args[:len(args) - len(rest)], rest, options)  # returns only when it is not a build
     if options.version or (rest and rest[0] not in COMMANDS and not rest[0].startswith("-")):
         from cloudshell_docker.commands.passthrough import exec_docker
 

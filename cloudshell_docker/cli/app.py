@@ -51,7 +51,7 @@ def run(ctx: typer.Context) -> None:
 
 def _typer_parameter(flag: OwnFlag) -> inspect.Parameter:
     """The Typer declaration of one of csdocker's own options."""
-    option = typer.Option(flag.name, metavar=flag.metavar or None, help=flag.help)
+    option = typer.Option(*flag.names, metavar=flag.metavar or None, help=flag.help)
     if not flag.takes_value:
         annotation: Any = Annotated[bool, option]
         default: Any = False

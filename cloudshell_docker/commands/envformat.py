@@ -1,7 +1,10 @@
 """Credential variables as text another tool reads: shell export lines, a dotenv file, JSON. Pure.
 
 Every shell format quotes each value so that evaluating the output sets exactly
-that value, whatever characters it holds. Variables in ``clear`` (the session
+that value. A value with a control character (a line break above all) is refused in
+every format: the sources already refuse such credentials, and this is the second line
+of defence, because a line break is where a quoting rule most often has a gap (PowerShell's
+single quotes let one through to Invoke-Expression's next statement). Variables in ``clear`` (the session
 token and expiry when the credentials have none) are unset instead, so that
 evaluating the output over an earlier one leaves no stale value behind.
 """
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import unicodedata
 from collections.abc import Collection, Mapping
 
 from cloudshell_docker.errors import UsageError
@@ -46,14 +50,20 @@ def _ps_quote(value: str) -> str:
 
 def _dotenv_line(name: str, value: str) -> str:
     # docker's --env-file takes everything after the first "=" literally, one line per
-    # variable, with no quoting at all: a value it would read back differently is refused.
-    if "\n" in value or value.endswith("\r") or "\0" in value:
-        raise UsageError(f"the value of {name} cannot be written as a dotenv line (it holds a line break)")
+    # variable, with no quoting at all (control characters are refused before this).
     return f"{name}={value}"
+
+
+def _check_value(name: str, value: str) -> None:
+    # Cc: C0 and C1 controls, DEL, NUL; Zl/Zp: U+2028/U+2029, which some readers take as line ends.
+    if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in value):
+        raise UsageError(f"the value of {name} cannot be exported: it holds a control character or line break")
 
 
 def format_env(variables: Mapping[str, str], fmt: str, clear: Collection[str] = ()) -> str:
     """``variables`` in format ``fmt`` (one of FORMATS), ending with a newline."""
+    for name, value in variables.items():
+        _check_value(name, value)
     if fmt == "sh":
         lines = [_sh(name, value) for name, value in variables.items()]
         lines += [f"unset {name}" for name in clear if name not in variables]

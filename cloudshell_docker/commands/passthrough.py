@@ -21,7 +21,7 @@ from typing import NoReturn
 
 from cloudshell_docker.errors import CsDockerError, ExitCode
 
-__all__ = ["CHAIN_VARIABLE", "docker_candidates", "exec_docker", "find_docker"]
+__all__ = ["CHAIN_VARIABLE", "docker_candidates", "exec_docker", "find_docker", "require_docker"]
 
 # "PID:PATH:PATH...": the docker candidates already exec'd by csdocker in process PID.
 CHAIN_VARIABLE = "CSDOCKER_EXEC_CHAIN"
@@ -85,14 +85,20 @@ def _restore_signal_dispositions() -> None:
             signal.signal(number, signal.SIG_DFL)
 
 
-def exec_docker(argv: Sequence[str]) -> NoReturn:
-    """Replace this process with ``docker ARGV...``; CsDockerError (exit 127) when there is no
-    docker CLI, (exit 126) when it cannot be executed."""
-    environ = dict(os.environ)
+def require_docker(environ: Mapping[str, str]) -> tuple[str, list[str]]:
+    """``find_docker``, or CsDockerError (exit 127) when there is no docker CLI to hand a command to."""
     docker, tried = find_docker(environ)
     if docker is None:
         raise CsDockerError("no docker CLI found on PATH: csdocker runs 'run', 'env' and 'whoami' itself "
                             "and hands every other command to docker", exit_code=ExitCode.NOT_FOUND)
+    return docker, tried
+
+
+def exec_docker(argv: Sequence[str], environ: Mapping[str, str] | None = None) -> NoReturn:
+    """Replace this process with ``docker ARGV...`` (in ``environ``, default this process's);
+    CsDockerError (exit 127) when there is no docker CLI, (exit 126) when it cannot be executed."""
+    environ = dict(os.environ if environ is None else environ)
+    docker, tried = require_docker(environ)
     environ[CHAIN_VARIABLE] = ":".join([str(os.getpid()), *tried, docker])
     sys.stdout.flush()
     sys.stderr.flush()

@@ -26,12 +26,14 @@ endpoint's credentials are never written to disk.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
+import re
+import secrets
 import stat
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -39,7 +41,10 @@ from pathlib import Path
 from typing import Protocol
 
 from cloudshell_docker.credentials.model import AwsCredentials, CredentialSource
+from cloudshell_docker.credentials.validate import check_credentials
+from cloudshell_docker.errors import CredentialError
 from cloudshell_docker.options.own import SourceOptions
+from cloudshell_docker.safedir import DIR_FLAGS, Unsafe, open_parents
 
 __all__ = [
     "LOCK_TIMEOUT_SECONDS",
@@ -62,6 +67,10 @@ LOCK_TIMEOUT_SECONDS = 60.0
 _PRUNE_AFTER_SECONDS = 12 * 3600 + 3600
 _FORMAT = 1
 _MAX_FILE_BYTES = 64 * 1024
+_TMP_PREFIX = ".tmp-"
+_ENTRY_NAME = re.compile(r"[0-9a-f]{64}\.json")
+_TMP_NAME = re.compile(r"\.tmp-[0-9a-f]{16}\.json")
+_LOCK_POLL_SECONDS = 0.05
 
 
 class CacheableSource(Protocol):
@@ -144,25 +153,30 @@ class CachedSource:
         if not callable(identity):
             return self.inner.fetch()  # not an assumed-role source: never on disk
         key = cache_key(identity())
-        trusted = self._prepare_dir()
-        if trusted is None:
+        opened = self._open_dir()
+        if opened is None:
             return self.inner.fetch()
-        entry = self.cache_dir / f"{key}.json"
+        dir_fd, trusted = opened
+        try:
+            return self._fetch_in(dir_fd, trusted, key)
+        finally:
+            os.close(dir_fd)
+
+    def _fetch_in(self, dir_fd: int, trusted: bool, key: str) -> AwsCredentials:
+        name = f"{key}.json"
+        shown = self.cache_dir / name
 
         # Most runs find a fresh entry: read it without waiting for the lock
         # (writes are atomic renames, so a reader sees a whole file or none).
         if trusted:
-            creds, _problem = self._load(entry, key)
+            creds, _problem = self._load(dir_fd, name, key)
             if creds is not None:
                 self.from_cache = True
                 return creds
 
-        from filelock import FileLock, Timeout
-
-        lock = FileLock(str(self.cache_dir / f"{key}.lock"), timeout=self._lock_timeout, mode=0o600)
         try:
-            lock.acquire()
-        except Timeout:
+            lock_fd = _lock(dir_fd, f"{key}.lock", self._lock_timeout)
+        except TimeoutError:
             self._warn(f"the credentials cache entry in {self.cache_dir} stayed locked for "
                        f"{self._lock_timeout:.0f} s; fetching without the cache")
             return self.inner.fetch()
@@ -173,76 +187,93 @@ class CachedSource:
         try:
             if trusted:
                 # Another run may have fetched while this one waited.
-                creds, problem = self._load(entry, key)
+                creds, problem = self._load(dir_fd, name, key)
                 if creds is not None:
                     self.from_cache = True
                     return creds
                 if problem:
-                    self._warn(f"ignoring the cached credentials {entry} ({problem}); replacing them")
+                    self._warn(f"ignoring the cached credentials {shown} ({problem}); replacing them")
                     with contextlib.suppress(OSError):
-                        entry.unlink()
+                        os.unlink(name, dir_fd=dir_fd)
             fetched_at = self._clock()
             creds = self.inner.fetch()
-            self._store(entry, key, creds, fetched_at)
+            self._store(dir_fd, name, key, creds, fetched_at)
             return creds
         finally:
-            lock.release()
+            os.close(lock_fd)  # closing the last descriptor releases the flock
 
-    # The directory
+    # The directory: opened once, every later step relative to that descriptor, so that
+    # nothing renamed or planted on the path afterwards can redirect a read, write or delete.
 
-    def _prepare_dir(self) -> bool | None:
-        """True: usable; False: usable, but its entries are not to be trusted; None: unusable."""
+    def _open_dir(self) -> tuple[int, bool] | None:
+        """(descriptor, whether its entries are to be trusted), or None (warned) when unusable."""
         directory = self.cache_dir
         try:
-            st = os.lstat(directory)
-        except FileNotFoundError:
-            return self._make_dir(directory)
-        except OSError as err:
-            self._warn(f"cannot use the credentials cache {directory} ({err.strerror}); continuing without it")
+            parent_fd = open_parents(os.path.realpath(os.path.abspath(directory.parent)))
+        except Unsafe as err:
+            self._warn(f"the credentials cache {directory} is not safe: {err}; continuing without it")
             return None
-        if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
-            self._warn(f"the credentials cache {directory} is not a directory; replacing it")
-            try:
-                directory.unlink()
-            except OSError as err:
-                self._warn(f"cannot replace {directory} ({err.strerror}); continuing without the cache")
-                return None
-            return self._make_dir(directory)
-        if st.st_uid != os.geteuid():
-            self._warn(f"the credentials cache {directory} belongs to another user; continuing without it")
-            return None
-        mode = stat.S_IMODE(st.st_mode)
-        if mode != 0o700:
-            self._warn(f"the credentials cache {directory} had mode {mode:04o}, not 0700; "
-                       "ignoring its entries and making it private")
-            try:
-                os.chmod(directory, 0o700)
-            except OSError as err:
-                self._warn(f"cannot make {directory} private ({err.strerror}); continuing without the cache")
-                return None
-            return False
-        return True
-
-    def _make_dir(self, directory: Path) -> bool | None:
-        try:
-            for level in reversed([directory, *directory.parents]):
-                if level.exists():
-                    continue
-                with contextlib.suppress(FileExistsError):  # a parallel run made it first
-                    os.mkdir(level, 0o700)
-            # mkdir's mode is cut by the umask; the leaf must be exactly 0700.
-            os.chmod(directory, 0o700)
         except OSError as err:
             self._warn(f"cannot create the credentials cache {directory} ({err.strerror}); continuing without it")
             return None
-        return True
+        try:
+            return self._open_leaf(parent_fd, directory)
+        finally:
+            os.close(parent_fd)
+
+    def _open_leaf(self, parent_fd: int, directory: Path) -> tuple[int, bool] | None:
+        name = directory.name
+        try:
+            st = os.stat(name, dir_fd=parent_fd, follow_symlinks=False)
+        except FileNotFoundError:
+            st = None
+        except OSError as err:
+            self._warn(f"cannot use the credentials cache {directory} ({err.strerror}); continuing without it")
+            return None
+        if st is not None and not stat.S_ISDIR(st.st_mode):
+            self._warn(f"the credentials cache {directory} is not a directory; replacing it")
+            try:
+                os.unlink(name, dir_fd=parent_fd)
+            except OSError as err:
+                self._warn(f"cannot replace {directory} ({err.strerror}); continuing without the cache")
+                return None
+            st = None
+        made = False
+        try:
+            if st is None:
+                with contextlib.suppress(FileExistsError):  # a parallel run made it first
+                    os.mkdir(name, 0o700, dir_fd=parent_fd)
+                    made = True
+            fd = os.open(name, DIR_FLAGS, dir_fd=parent_fd)
+        except OSError as err:
+            self._warn(f"cannot create the credentials cache {directory} ({err.strerror}); continuing without it")
+            return None
+        st = os.fstat(fd)
+        if st.st_uid != os.geteuid():
+            os.close(fd)
+            self._warn(f"the credentials cache {directory} belongs to another user; continuing without it")
+            return None
+        mode = stat.S_IMODE(st.st_mode)
+        if mode == 0o700:
+            return fd, True
+        try:
+            os.fchmod(fd, 0o700)
+        except OSError as err:
+            os.close(fd)
+            self._warn(f"cannot make {directory} private ({err.strerror}); continuing without the cache")
+            return None
+        if made:
+            return fd, True  # mkdir's mode was cut by the umask; the directory is new and empty
+        self._warn(f"the credentials cache {directory} had mode {mode:04o}, not 0700; "
+                   "ignoring its entries and making it private")
+        return fd, False
 
     # The entries
 
-    def _load(self, entry: Path, key: str) -> tuple[AwsCredentials | None, str | None]:
+    def _load(self, dir_fd: int, name: str, key: str) -> tuple[AwsCredentials | None, str | None]:
         """(credentials still good to reuse, or None; why the entry was refused, or None)."""
         try:
-            fd = os.open(entry, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
+            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, dir_fd=dir_fd)
         except FileNotFoundError:
             return None, None
         except OSError as err:
@@ -272,15 +303,16 @@ class CachedSource:
         left = (creds.expiration - now).total_seconds()
         return fetched_at <= now and left > refresh_margin(lifetime)
 
-    def _store(self, entry: Path, key: str, creds: AwsCredentials, fetched_at: datetime) -> None:
+    def _store(self, dir_fd: int, name: str, key: str, creds: AwsCredentials, fetched_at: datetime) -> None:
         if not self._fresh(creds, fetched_at):
             return  # no expiry, or too short-lived to be worth reusing
         payload = _encode(creds, fetched_at, key)
-        directory = entry.parent
+        tmp = f"{_TMP_PREFIX}{secrets.token_hex(8)}.json"
         try:
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600,
+                         dir_fd=dir_fd)
         except OSError as err:
-            self._warn(f"cannot write to the credentials cache {directory} ({err.strerror})")
+            self._warn(f"cannot write to the credentials cache {self.cache_dir} ({err.strerror})")
             return
         try:
             with os.fdopen(fd, "wb") as handle:
@@ -288,13 +320,37 @@ class CachedSource:
                 handle.write(payload)
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.replace(tmp, entry)
+            os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
         except OSError as err:
             with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            self._warn(f"cannot write to the credentials cache {directory} ({err.strerror})")
+                os.unlink(tmp, dir_fd=dir_fd)
+            self._warn(f"cannot write to the credentials cache {self.cache_dir} ({err.strerror})")
             return
-        _prune(directory, keep=entry)
+        _prune(dir_fd, keep=name)
+
+
+def _lock(dir_fd: int, name: str, timeout: float) -> int:
+    """An flock on ``name`` in the directory, taken within ``timeout`` (TimeoutError), as a descriptor."""
+    import fcntl
+
+    fd = os.open(name, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, 0o600,
+                 dir_fd=dir_fd)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid():
+            raise OSError(errno.EPERM, "the lock file is not a regular file of this user")
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return fd
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise TimeoutError(name) from None
+                time.sleep(_LOCK_POLL_SECONDS)
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _encode(creds: AwsCredentials, fetched_at: datetime, key: str) -> bytes:
@@ -332,6 +388,10 @@ def _decode(data: bytes, key: str) -> tuple[AwsCredentials, datetime]:
         session_token=token or None,
         expiration=expiration,
     )
+    try:
+        check_credentials(creds, "the cache")
+    except CredentialError:
+        raise ValueError("malformed values") from None
     return creds, fetched_at
 
 
@@ -342,13 +402,18 @@ def _utc(text: str) -> datetime:
     return value.astimezone(UTC)
 
 
-def _prune(directory: Path, keep: Path) -> None:
-    """Remove entries (and stray temporary files) too old to be valid. Best effort."""
+def _prune(dir_fd: int, keep: str) -> None:
+    """Remove entries (and stray temporary files) too old to be valid. Best effort.
+
+    Only names csdocker writes are considered (``<64 hex>.json``, ``.tmp-<16 hex>.json``), and
+    only regular files of this user: anything else in the directory is not csdocker's to delete.
+    """
     cutoff = time.time() - _PRUNE_AFTER_SECONDS
     with contextlib.suppress(OSError):
-        for path in directory.iterdir():
-            if path == keep or path.suffix != ".json":
+        for name in os.listdir(dir_fd):
+            if name == keep or not (_ENTRY_NAME.fullmatch(name) or _TMP_NAME.fullmatch(name)):
                 continue
             with contextlib.suppress(OSError):
-                if os.lstat(path).st_mtime < cutoff:
-                    path.unlink()
+                st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+                if stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid() and st.st_mtime < cutoff:
+                    os.unlink(name, dir_fd=dir_fd)

@@ -12,6 +12,7 @@ from typing import Any
 
 from cloudshell_docker.credentials.boto import SessionFactory, boto_session, default_session_factory, one_line
 from cloudshell_docker.credentials.model import AwsCredentials
+from cloudshell_docker.credentials.validate import check_credentials
 from cloudshell_docker.errors import CredentialError
 
 __all__ = ["DefaultChainSource"]
@@ -51,12 +52,12 @@ class DefaultChainSource:
             expiry = getattr(self._credentials, "_expiry_time", None)
         if not frozen.access_key or not frozen.secret_key:
             raise CredentialError(self._none_found())
-        return AwsCredentials(
+        return check_credentials(AwsCredentials(
             access_key_id=frozen.access_key,
             secret_access_key=frozen.secret_key,
             session_token=frozen.token or None,
             expiration=expiry.astimezone(UTC) if isinstance(expiry, datetime) else None,
-        )
+        ), self.description)
 
     def _none_found(self) -> str:
         where = f" for profile {self._profile!r}" if self._profile else ""

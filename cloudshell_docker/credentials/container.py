@@ -6,12 +6,25 @@ over AWS_CONTAINER_CREDENTIALS_FULL_URI; plain http only to a loopback address o
 ECS/EKS hosts, https to any host; the token from AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (read
 again on every fetch, because EKS rotates it) or AWS_CONTAINER_AUTHORIZATION_TOKEN, refused when
 it holds CR or LF. This module must not import boto3 or botocore: it is csdocker's fast path.
+
+Where csdocker is stricter than botocore, on purpose (the endpoint is handed a token, and what it
+answers ends up in shells and containers):
+
+* no proxy from the environment and no ``~/.netrc``: the token and the credentials go to the
+  endpoint and nowhere else (botocore does not proxy this request either);
+* a URL with a backslash, whitespace, a control character or a user name is refused, and the
+  host checked is the one urllib3 (which connects) reads, which must be the one urlsplit reads;
+* the answer is read up to 64 KiB and the token file up to 64 KiB, from a regular file only
+  (symlinks are followed: EKS mounts the token through them);
+* every credential value must have AWS's shape (``credentials.validate``).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import os
+import stat
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -21,6 +34,7 @@ from urllib.parse import urlsplit
 
 from cloudshell_docker.credentials.clock import Clock, utc_now
 from cloudshell_docker.credentials.model import AwsCredentials
+from cloudshell_docker.credentials.validate import check_credentials
 from cloudshell_docker.errors import CredentialError
 
 if TYPE_CHECKING:
@@ -31,6 +45,8 @@ __all__ = [
     "ATTEMPTS",
     "ENDPOINT_IP",
     "FULL_URI_VAR",
+    "MAX_BODY_BYTES",
+    "MAX_TOKEN_FILE_BYTES",
     "RELATIVE_URI_VAR",
     "TIMEOUT_SECONDS",
     "TOKEN_FILE_VAR",
@@ -55,6 +71,10 @@ RETRY_PAUSE_SECONDS = 1.0
 # make a correction noise rather than a fix.
 SKEW_TOLERANCE = timedelta(seconds=30)
 REQUIRED_KEYS = ("AccessKeyId", "SecretAccessKey", "Token", "Expiration")
+# A real answer is about 1.5 KiB and a real token file about 1 KiB; anything near these is not one.
+MAX_BODY_BYTES = 64 * 1024
+MAX_TOKEN_FILE_BYTES = 64 * 1024
+_CHUNK_BYTES = 8 * 1024
 
 
 def endpoint_configured(environ: Mapping[str, str]) -> bool:
@@ -83,11 +103,36 @@ def _is_loopback(hostname: str) -> bool:
         return False
 
 
+def _has_unsafe_character(url: str) -> bool:
+    # Parsers disagree about these (urlsplit reads "\\" as part of a user name, urllib3 as the
+    # path): a URL that holds one would be checked as one host and connected to as another.
+    return any(ch == "\\" or ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in url)
+
+
+def _connect_target(url: str) -> tuple[str | None, str | None, int | None, bool]:
+    """(scheme, host, port, has user info) as urllib3, which requests connects with, reads ``url``."""
+    from urllib3.exceptions import LocationParseError
+    from urllib3.util import parse_url
+
+    try:
+        parsed = parse_url(url)
+    except LocationParseError:
+        raise CredentialError("refusing the container credentials endpoint: its URL cannot be parsed") from None
+    host = parsed.host
+    if host is not None and host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    return parsed.scheme, host.lower() if host else host, parsed.port, parsed.auth is not None
+
+
 def check_endpoint_url(url: str) -> str:
     """``host[:port]`` of ``url`` for messages, or CredentialError when csdocker (like botocore) refuses it.
 
     The rest of the URL is never shown: ECS puts an ID in the path, and a URL may carry a password.
     """
+    if _has_unsafe_character(url):
+        raise CredentialError(
+            "refusing the container credentials endpoint: its URL holds a backslash, whitespace or a control character"
+        )
     try:
         parts = urlsplit(url)
         hostname = parts.hostname
@@ -96,6 +141,13 @@ def check_endpoint_url(url: str) -> str:
         raise CredentialError("refusing the container credentials endpoint: its URL cannot be parsed") from None
     if not hostname:
         raise CredentialError("refusing the container credentials endpoint: its URL names no host")
+    scheme, target_host, target_port, has_auth = _connect_target(url)
+    if has_auth or "@" in parts.netloc:
+        # The token goes in the Authorization header; a user name in the URL only serves to
+        # make the URL read as another host than the one it names.
+        raise CredentialError("refusing the container credentials endpoint: its URL holds a user name or password")
+    if (scheme, target_host, target_port) != (parts.scheme.lower(), hostname, port):
+        raise CredentialError("refusing the container credentials endpoint: its URL reads as two different hosts")
     shown = _display_host(hostname, port)
     if parts.scheme == "https":
         return shown
@@ -188,12 +240,7 @@ class ContainerEndpointSource:
     def _token(self) -> str | None:
         if TOKEN_FILE_VAR in self._environ:
             path = self._environ[TOKEN_FILE_VAR]
-            try:
-                with open(path, encoding="utf-8") as handle:
-                    token = handle.read()
-            except (OSError, UnicodeDecodeError) as err:
-                why = err.strerror if isinstance(err, OSError) and err.strerror else type(err).__name__
-                raise CredentialError(f"cannot read the container authorization token file {path}: {why}") from None
+            token = _read_token_file(path)
             origin = f"{TOKEN_FILE_VAR} ({path})"
         elif TOKEN_VAR in self._environ:
             token = self._environ[TOKEN_VAR]
@@ -211,6 +258,8 @@ class ContainerEndpointSource:
             import requests
 
             self._session = requests.Session()
+        # No HTTP(S)_PROXY/ALL_PROXY and no ~/.netrc: the token must reach the endpoint only.
+        self._session.trust_env = False
         return self._session
 
     def _get(self, headers: dict[str, str]) -> tuple[Any, datetime | None, datetime]:
@@ -230,10 +279,11 @@ class ContainerEndpointSource:
     def _attempt(self, headers: dict[str, str]) -> tuple[Any, datetime | None, datetime]:
         import requests
 
+        started = time.monotonic()
         try:
             response = self._http().get(
                 self._url, headers=headers, timeout=self._timeout, allow_redirects=False,
-                auth=_without_netrc_or_url_auth,
+                auth=_without_netrc_or_url_auth, stream=True,
             )
         except requests.Timeout:
             raise _Attempt(f"timed out after {self._timeout:g} s", retry=True) from None
@@ -241,19 +291,45 @@ class ContainerEndpointSource:
             raise _Attempt(f"unreachable: {_network_reason(err)}", retry=True) from None
         except requests.RequestException as err:
             raise _Attempt(f"could not be asked: {type(err).__name__}", retry=False) from None
-        received = self._clock()
-        status = response.status_code
-        if status in (401, 403):
-            raise _Attempt(f"refused the authorization token (HTTP {status})", retry=False)
-        if status == 429 or status >= 500:
-            raise _Attempt(f"failed with HTTP {status}", retry=True)
-        if status != 200:
-            raise _Attempt(f"answered HTTP {status}", retry=False)
+        with response:
+            received = self._clock()
+            status = response.status_code
+            if status in (401, 403):
+                raise _Attempt(f"refused the authorization token (HTTP {status})", retry=False)
+            if status == 429 or status >= 500:
+                raise _Attempt(f"failed with HTTP {status}", retry=True)
+            if status != 200:
+                raise _Attempt(f"answered HTTP {status}", retry=False)
+            content = self._bounded_body(response, started)
+            date = response.headers.get("Date")
         try:
-            body = json.loads(response.content)
+            body = json.loads(content)
         except ValueError:
             raise _Attempt("answered malformed JSON", retry=True) from None
-        return body, _server_date(response.headers.get("Date")), received
+        return body, _server_date(date), received
+
+    def _bounded_body(self, response: requests.Response, started: float) -> bytes:
+        """The body, read in chunks: an endpoint that sends more than MAX_BODY_BYTES is cut off there."""
+        import requests
+
+        too_big = _Attempt(f"answered more than {MAX_BODY_BYTES // 1024} KiB", retry=False)
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            raise too_big
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_content(_CHUNK_BYTES):
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise too_big
+                chunks.append(chunk)
+                # The timeout is per read: a body trickled slowly must not hold the run for long.
+                if time.monotonic() - started > 2 * self._timeout:
+                    raise _Attempt(f"timed out after {self._timeout:g} s", retry=True)
+        except requests.RequestException as err:
+            raise _Attempt(f"broke off its answer: {type(err).__name__}", retry=True) from None
+        return b"".join(chunks)
 
     def _credentials(self, body: Any, server_date: datetime | None, received: datetime) -> AwsCredentials:
         where = f"container credentials endpoint at {self._host}"
@@ -279,12 +355,46 @@ class ContainerEndpointSource:
                 f"{where} gave credentials that had already expired at "
                 f"{expiration.strftime('%Y-%m-%dT%H:%M:%SZ')} ({ago} s ago)"
             )
-        return AwsCredentials(
+        creds = AwsCredentials(
             access_key_id=body["AccessKeyId"],
             secret_access_key=body["SecretAccessKey"],
             session_token=body["Token"] or None,
             expiration=expiration,
         )
+        return check_credentials(creds, where)
+
+
+def _read_token_file(path: str) -> str:
+    """The token file's text: a regular file (after symlinks), read up to MAX_TOKEN_FILE_BYTES.
+
+    O_NONBLOCK: a FIFO opens without waiting for a writer, and is then refused as not regular.
+    """
+    def refuse(why: str) -> CredentialError:
+        return CredentialError(f"cannot read the container authorization token file {path}: {why}")
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as err:
+        raise refuse(err.strerror or type(err).__name__) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise refuse("not a regular file")
+        data = b""
+        while len(data) <= MAX_TOKEN_FILE_BYTES:
+            chunk = os.read(fd, MAX_TOKEN_FILE_BYTES + 1 - len(data))
+            if not chunk:
+                break
+            data += chunk
+    except OSError as err:
+        raise refuse(err.strerror or type(err).__name__) from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_TOKEN_FILE_BYTES:
+        raise refuse(f"larger than {MAX_TOKEN_FILE_BYTES // 1024} KiB")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise refuse("UnicodeDecodeError") from None
 
 
 def _server_date(value: str | None) -> datetime | None:

@@ -28,6 +28,7 @@ from cloudshell_docker.credentials.roleopts import (
     check_mfa_code,
     default_session_name,
 )
+from cloudshell_docker.credentials.validate import check_credentials
 from cloudshell_docker.errors import CredentialError
 
 if TYPE_CHECKING:
@@ -114,12 +115,12 @@ class StsAssumeRoleSource:
         except BotoCoreError as err:
             raise CredentialError(self._botocore_error(err)) from None
         creds = response["Credentials"]
-        return AwsCredentials(
+        return check_credentials(AwsCredentials(
             access_key_id=creds["AccessKeyId"],
             secret_access_key=creds["SecretAccessKey"],
             session_token=creds["SessionToken"],
             expiration=creds["Expiration"].astimezone(UTC),
-        )
+        ), self.description)
 
     def _sts(self) -> tuple[boto3.session.Session, BaseClient]:
         with self._lock:

@@ -3,6 +3,11 @@
 ``csdocker run`` mixes these with ``docker run``'s flags in any order, so each is
 described here as data (name, arity, repeatable) for the run argument parser,
 and none of the names is a ``docker run`` flag (a unit test holds that).
+
+``csdocker build`` mixes them with ``docker build``'s flags, three of which have the
+same names (``--tag``, ``--no-cache``, ``--policy``): there docker's meaning wins and
+csdocker's option is spelled by its alias (``--session-tag``, ``--no-sts-cache``,
+``--session-policy``), which every command accepts.
 """
 
 from __future__ import annotations
@@ -35,6 +40,11 @@ class OwnFlag:
     metavar: str = ""
     help: str = ""
     run_only: bool = False  # meaningful only for ``csdocker run``
+    aliases: tuple[str, ...] = ()  # other long forms, accepted by every command
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
 
 
 OWN_FLAGS: tuple[OwnFlag, ...] = (
@@ -52,17 +62,17 @@ OWN_FLAGS: tuple[OwnFlag, ...] = (
     OwnFlag("--mfa-token", "mfa_token", True, metavar="CODE", help="The current MFA code."),
     OwnFlag("--policy-arn", "policy_arns", True, repeatable=True, metavar="ARN",
             help="Managed policy that scopes the session down (repeatable)."),
-    OwnFlag("--policy", "policy_file", True, metavar="FILE",
+    OwnFlag("--policy", "policy_file", True, metavar="FILE", aliases=("--session-policy",),
             help="Inline session policy (JSON file) that scopes the session down."),
     OwnFlag("--source-identity", "source_identity", True, metavar="ID",
             help="Source identity for AssumeRole."),
-    OwnFlag("--tag", "tags", True, repeatable=True, metavar="KEY=VALUE",
+    OwnFlag("--tag", "tags", True, repeatable=True, metavar="KEY=VALUE", aliases=("--session-tag",),
             help="Session tag for AssumeRole (repeatable)."),
     OwnFlag("--profile", "profile", True, metavar="NAME",
             help="AWS profile for the default chain (and for AssumeRole's own credentials)."),
     OwnFlag("--region", "region", True, metavar="REGION",
             help="Region for the container (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)."),
-    OwnFlag("--no-cache", "no_cache", False,
+    OwnFlag("--no-cache", "no_cache", False, aliases=("--no-sts-cache",),
             help="Do not reuse or store assumed-role credentials in the user's cache."),
     OwnFlag("--inject", "inject", True, metavar="env|relay", run_only=True,
             help="env (default): credentials as environment variables; relay: a per-run "
@@ -71,11 +81,11 @@ OWN_FLAGS: tuple[OwnFlag, ...] = (
             help="Print the equivalent docker command (credentials as -e NAME) and create nothing."),
 )
 
-_BY_NAME = {flag.name: flag for flag in OWN_FLAGS}
+_BY_NAME = {name: flag for flag in OWN_FLAGS for name in flag.names}
 
 
 def own_flag(name: str) -> OwnFlag | None:
-    """The own flag called ``name`` (long form), or None."""
+    """The own flag called ``name`` (its long form or an alias), or None."""
     return _BY_NAME.get(name)
 
 

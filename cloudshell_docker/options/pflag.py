@@ -11,7 +11,7 @@ not a flag (or is ``-`` or empty) is a positional argument: with ``interspersed=
 ``pull``, ``push``) parsing goes on after it. Each value is checked the moment it is typed, as
 pflag's ``Set`` does, so the first bad one fails with the CLI's words.
 
-csdocker's own options (long form only, ``options.own.OWN_FLAGS``) may stand wherever a flag may;
+csdocker's own options (long form only, by name or alias, ``options.own.OWN_FLAGS``) may stand wherever a flag may;
 they are taken out of ``kept``, the command line as the docker CLI should see it.
 """
 
@@ -127,7 +127,7 @@ def _invalid(value: str, shown: str, err: GoValueError) -> UsageError:
 class _Parser:
     def __init__(self, table: FlagTable, own: Sequence[OwnFlag], stop_before: Collection[str]) -> None:
         self.table = table
-        self.own_by_name = {flag.name: flag for flag in own}
+        self.own_by_name = {name: flag for flag in own for name in flag.names}
         self.stop_before = stop_before
         self.flags: list[tuple[str, str | bool]] = []
         self.own: OwnValues = {}
@@ -237,7 +237,7 @@ def parse(
     ``stop_before``: spellings (``--help``, ``-h``) at which the options end, that word included in
     the positionals, for a caller that answers them itself.
     """
-    shadowed = sorted(table.names() & {flag.name for flag in own})
+    shadowed = sorted(table.names() & {name for flag in own for name in flag.names})
     if shadowed:
         raise ValueError(f"csdocker options shadow the command's own flags: {', '.join(shadowed)}")
     parser = _Parser(table, own, stop_before)

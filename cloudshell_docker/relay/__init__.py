@@ -7,7 +7,7 @@ as long as the container runs. csdocker serves them, fetching from its own sourc
 before they expire (``keeper``), on 127.0.0.1 for ``--network host`` and otherwise on
 169.254.170.2, the gateway of the network ``csdocker-relay`` that the container is also
 connected to (``network``). With ``-d`` a detached process takes over the serving and exits
-when the container stops (``follower``).
+when the container is removed (``follower``): a stopped container may be started again.
 
     prepared = prepare_relay(source, region, spec, engine)   # first fetch, listening
     spec = inject_env(spec, prepared.env)
@@ -17,7 +17,9 @@ when the container stops (``follower``).
 Limits: the relay needs the engine on this machine. A source that needs a person to refresh
 (an MFA-gated role: STS will not assume it again without a new code, and nobody can be asked
 while the container owns the terminal, or at all once detached) serves until the first
-session expires; the container's SDK then gets HTTP 500 with the source's error. Give the
+session expires; the container's SDK then gets HTTP 500 (a generic message: the source's
+error goes to the relay's owner, on csdocker's stderr once an attached run is over, or to the
+follower's diagnostics file, ``diagnostics``). Give the
 source a ``PromptGate`` as its prompt and the same gate to ``prepare_relay``: the first fetch
 may ask for the code, later ones are refused with that explanation instead of prompting.
 """
@@ -26,6 +28,8 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cloudshell_docker.credentials.clock import Clock, utc_now
@@ -33,7 +37,7 @@ from cloudshell_docker.credentials.model import CredentialSource
 from cloudshell_docker.engine.api import Engine
 from cloudshell_docker.redact import register_secret
 from cloudshell_docker.relay.follower import container_state, detach_relay
-from cloudshell_docker.relay.keeper import CredentialKeeper
+from cloudshell_docker.relay.keeper import RECOVERED, CredentialKeeper
 from cloudshell_docker.relay.network import (
     MANAGED_NETWORK,
     ManagedNetwork,
@@ -65,6 +69,12 @@ class Relay:
         self.engine = engine
         self.follower_pid: int | None = None  # set once handed over to a detached follower
         self._closed = False
+        self.trouble: str | None = None  # the source's last error line while this process served
+        keeper.report = self._note
+
+    def _note(self, line: str) -> None:
+        if not line.endswith(RECOVERED):
+            self.trouble = line
 
     @property
     def url(self) -> str:
@@ -79,15 +89,20 @@ class Relay:
         if self.network_id is not None and self.placement.join:
             connect_container(self.engine, container_id, self.network_id)
 
-    def finished(self, container_id: str, detached: bool) -> None:
-        """Stop serving; or, when the container runs on without csdocker, hand over to a follower."""
+    def finished(self, container_id: str, detached: bool, warn: Callable[[str], None] | None = None) -> None:
+        """Stop serving; or, when the container lives on without csdocker, hand over to a follower
+        (a stopped one too: it may be started again, and must find its relay where it was)."""
         if self._closed:
             return
-        if detached and container_state(self.engine, container_id) in ("running", "unknown"):
+        if detached and container_state(self.engine, container_id) != "gone":
             self._closed = True
+            self.keeper.report = None
             self.follower_pid = detach_relay(self.server, self.keeper, self.engine, container_id)
             return
         self.close()
+        if self.trouble is not None:
+            # The container has finished: this line no longer mixes with its output.
+            (warn or _warn_stderr)(f"the credential relay's source failed during the run: {self.trouble}")
 
     def close(self) -> None:
         """Stop serving and refreshing (idempotent): the container's SDK gets connection refused."""
@@ -97,6 +112,11 @@ class Relay:
         # No fork follows: a fetch in flight is left to die with the process, not waited for.
         self.keeper.stop(timeout=0)
         self.server.close()
+
+
+def _warn_stderr(message: str) -> None:
+    sys.stderr.write(f"csdocker: warning: {message}\n")
+    sys.stderr.flush()
 
 
 @dataclass

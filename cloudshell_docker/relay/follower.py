@@ -4,8 +4,17 @@
 needs its credentials. The relay is forked: the child already holds everything it needs (the
 listening socket, the token, the credential source with its own refresh ability), so nothing
 passes through argv, the environment or a file. It detaches (new session, stdio on
-/dev/null, so that ``$(csdocker run -d ...)`` does not wait for it), serves on the same
-socket, waits for the container to stop through the engine, and exits; the port closes with it.
+/dev/null, so that ``$(csdocker run -d ...)`` does not wait for it), shows only
+``csdocker relay <container id>`` as its command line (``proctitle``), serves on the same
+socket, and exits once the container is removed; the port closes with it.
+
+Why removed and not stopped: a stopped container can be started again (``docker start``, a
+restart policy), with the same AWS_CONTAINER_CREDENTIALS_FULL_URI. Were the port free by
+then, any local user could listen on it, collect the token and serve credentials of their
+choosing. So the follower holds the port for the container's whole life. It waits with the
+engine's own ``wait?condition=removed`` (one long request, no polling), and looks again with
+an inspection whenever that wait ends (the engine restarted, the connection broke). What
+the follower cannot survive is a host reboot (or being killed): see the README.
 
 Forking a process that has threads is safe only while none of them holds a lock: the
 refresher and the server are stopped, and answers in flight finished, before the fork.
@@ -23,10 +32,12 @@ from typing import Literal
 
 from cloudshell_docker.engine.api import Engine
 from cloudshell_docker.errors import EngineError
+from cloudshell_docker.relay.diagnostics import open_diagnostics
 from cloudshell_docker.relay.keeper import CredentialKeeper
+from cloudshell_docker.relay.proctitle import set_title
 from cloudshell_docker.relay.server import RelayServer
 
-__all__ = ["container_state", "detach_relay", "follow_container"]
+__all__ = ["container_state", "detach_relay", "follow_container", "follower_title"]
 
 READY_SECONDS = 15.0
 # An engine that cannot be asked for this long (restarting, gone) ends the follower.
@@ -47,12 +58,17 @@ def container_state(engine: Engine, container_id: str) -> State:
     return "running" if state.get("Running") or state.get("Restarting") else "stopped"
 
 
+def follower_title(container_id: str) -> str:
+    """What ``ps`` shows for the follower of ``container_id``: no option of the run, no value."""
+    return f"csdocker relay {container_id[:12]}"
+
+
 def follow_container(engine: Engine, container_id: str, *, sleep: Callable[[float], None] = time.sleep) -> None:
-    """Return once the container has stopped for good (or is gone)."""
+    """Return once the container has been removed (stopped is not enough: it may be started again)."""
     trouble_since: float | None = None
     while True:
         state = container_state(engine, container_id)
-        if state in ("stopped", "gone"):
+        if state == "gone":
             return
         if state == "unknown":
             now = time.monotonic()
@@ -62,9 +78,9 @@ def follow_container(engine: Engine, container_id: str, *, sleep: Callable[[floa
             sleep(2.0)
             continue
         trouble_since = None
-        engine.wait(container_id, "not-running").result()
-        # A restart policy brings it back: the next look finds it restarting and waits again.
-        sleep(0.2)
+        outcome = engine.wait(container_id, "removed").result()
+        # Removed, or the wait broke off (engine restart): the next look tells which.
+        sleep(0.2 if outcome.error is None else 2.0)
 
 
 def _detach_stdio() -> None:
@@ -89,6 +105,7 @@ def _default_signals() -> None:
 
 def _follower(server: RelayServer, keeper: CredentialKeeper, engine: Engine, container_id: str,
               ready_fd: int) -> None:
+    set_title(follower_title(container_id))
     _detach_stdio()
     _default_signals()
     os.chdir("/")
@@ -96,6 +113,10 @@ def _follower(server: RelayServer, keeper: CredentialKeeper, engine: Engine, con
     server.after_fork()
     # Connections to the engine are shared with the parent: drop this copy, open new ones.
     engine.close()
+    diagnostics = open_diagnostics(container_id)
+    if diagnostics is not None:
+        diagnostics.write(f"relay for container {container_id[:12]} serving on {server.host}:{server.port}")
+        keeper.report = diagnostics.write
     keeper.start()
     server.serve()
     os.write(ready_fd, f"{os.getpid()}\n".encode())
@@ -104,6 +125,8 @@ def _follower(server: RelayServer, keeper: CredentialKeeper, engine: Engine, con
         follow_container(engine, container_id)
     finally:
         server.close()
+        if diagnostics is not None:
+            diagnostics.close()
 
 
 def _read_ready(fd: int, timeout: float) -> int | None:

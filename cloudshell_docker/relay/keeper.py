@@ -19,6 +19,7 @@ service resumes shortly after the source is back.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -34,6 +35,7 @@ __all__ = [
     "HOLD_LIMIT_SECONDS",
     "LONG_LIVED_HORIZON",
     "MIN_SERVE_SECONDS",
+    "RECOVERED",
     "REFRESH_AHEAD",
     "CredentialKeeper",
     "Handout",
@@ -52,6 +54,8 @@ LONG_LIVED_HORIZON = timedelta(hours=1)
 # How often a refresher that is waiting for the source to rotate asks again (bounds).
 POLL_MIN_SECONDS = 1.0
 POLL_MAX_SECONDS = 60.0
+# The end of the line reported when the source hands out credentials again after failing.
+RECOVERED = "credentials fetched again"
 # Back-off after a failed fetch: capped low while nothing valid is held (the container is
 # waiting), higher while the copy in hand still serves.
 RETRY_CAP_EMPTY_SECONDS = 4.0
@@ -107,6 +111,9 @@ class CredentialKeeper:
         self._failures = 0  # consecutive failed fetches
         self._last_error: str | None = None
         self.rotations = 0  # how many times the source handed out a new set after the first
+        # Told each change of the source's health (its error line, or recovery): the relay's
+        # owner's diagnostics. Requests get only a generic 500; this is where the reason goes.
+        self.report: Callable[[str], None] | None = None
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -133,6 +140,7 @@ class CredentialKeeper:
         register_secret(creds.secret_access_key)
         register_secret(creds.session_token)
         with self._state:
+            recovered = self._last_error is not None
             previous = self._current
             if previous is None or previous.access_key_id != creds.access_key_id:
                 if previous is not None:
@@ -143,12 +151,24 @@ class CredentialKeeper:
             self._failures = 0
             self._last_error = None
             self._fetches += 1
+        if recovered:
+            self._report(f"{self.source.description}: {RECOVERED}")
 
     def _fail(self, err: BaseException) -> None:
+        line = _error_line(err)
         with self._state:
+            changed = line != self._last_error
             self._failures += 1
-            self._last_error = _error_line(err)
+            self._last_error = line
             self._fetches += 1
+        if changed:
+            self._report(line)
+
+    def _report(self, line: str) -> None:
+        report = self.report
+        if report is not None:
+            with contextlib.suppress(Exception):  # diagnostics must never stop the refreshing
+                report(line)
 
     def refresh_now(self) -> None:
         """Ask the source once, now (what the refresher does when a refresh is due)."""

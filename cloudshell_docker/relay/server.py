@@ -3,8 +3,15 @@
 It speaks the container credentials contract the AWS SDKs follow (the ECS one): the
 ``Authorization`` header must equal the token; the answer is JSON with ``AccessKeyId``,
 ``SecretAccessKey``, ``Token`` and ``Expiration``. A missing or wrong token gets 401, any
-other method or path 404, no credentials to give 500. Nothing is logged: csdocker's stderr
-is the container's.
+other method or path 404, no credentials to give 500 with a generic message (the source's
+words may name host paths, role ARNs, STS's messages: they go to the owner's diagnostics, not
+to whoever holds the token). Nothing is logged: csdocker's stderr is the container's.
+
+Slow or many clients cannot stall it: a request's head must arrive whole within
+HEAD_DEADLINE_SECONDS of the connection (a deadline over the whole head, not a timeout per
+read, so trickling a byte at a time does not help); at most MAX_CONNECTIONS are served at
+once, and a new connection beyond that cuts off the oldest one that has not yet shown the
+token; a hand-over waits only for requests that did show it.
 """
 
 from __future__ import annotations
@@ -12,24 +19,33 @@ from __future__ import annotations
 import contextlib
 import errno
 import hmac
+import io
 import json
+import socket
 import socketserver
 import threading
+import time
 from datetime import UTC
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from cloudshell_docker.errors import EngineError
-from cloudshell_docker.redact import redact
 from cloudshell_docker.relay.keeper import CredentialKeeper, Unavailable
 
-__all__ = ["CREDENTIALS_PATH", "RelayServer"]
+__all__ = ["CREDENTIALS_PATH", "HEAD_DEADLINE_SECONDS", "MAX_CONNECTIONS", "UNAVAILABLE_MESSAGE", "RelayServer"]
 
 CREDENTIALS_PATH = "/v1/credentials"
-# A connection that sends no complete request within this time is dropped.
+# A connection whose request line and headers are not all in within this time is dropped.
+# An SDK sends them in one write; its own timeout for the whole answer is 2 s (botocore).
+HEAD_DEADLINE_SECONDS = 5.0
+# Per read or write once the head is in (the answer is small; the source call is bounded apart).
 REQUEST_TIMEOUT_SECONDS = 10.0
-# How long a hand-over waits for requests in flight before it goes ahead.
+# Connections served at once; one more cuts off the oldest that has not shown the token yet.
+MAX_CONNECTIONS = 64
+LISTEN_BACKLOG = 128
+# How long a hand-over waits for authenticated requests in flight before it goes ahead.
 DRAIN_SECONDS = 30.0
+UNAVAILABLE_MESSAGE = "the credential relay has no valid credentials to give right now; it keeps trying"
 
 
 def token_matches(given: str | None, token: str) -> bool:
@@ -37,6 +53,25 @@ def token_matches(given: str | None, token: str) -> bool:
     if given is None:
         return False
     return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), token.encode("utf-8"))
+
+
+class _DeadlineReader(io.RawIOBase):
+    """Reads a socket with one deadline for everything read: each read gets only the time left."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        super().__init__()
+        self._sock = sock
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the request head took too long")
+        self._sock.settimeout(left)
+        return self._sock.recv_into(buffer)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -48,6 +83,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+    def setup(self) -> None:
+        super().setup()
+        # GET has no body: everything read here is the head, under one deadline. (Closing the
+        # makefile reader drops its hold on the socket, so that closing the socket really closes it.)
+        self.rfile.close()
+        self.rfile = io.BufferedReader(_DeadlineReader(self.connection, time.monotonic() + HEAD_DEADLINE_SECONDS))
 
     def __getattr__(self, name: str) -> Any:
         # Every method but GET is answered like an unknown path: nothing else is served here.
@@ -61,12 +103,15 @@ class _Handler(BaseHTTPRequestHandler):
         words = self.requestline.split()
         if len(words) < 2 or words[1] != relay.path:
             return self._not_found()
+        self.connection.settimeout(REQUEST_TIMEOUT_SECONDS)
         if not token_matches(self.headers.get("Authorization"), relay.token):
             return self._send(401, {"code": "Unauthorized", "message": "missing or wrong authorization token"})
+        self.server.authenticated(self.request)
         try:
             handout = relay.keeper.handout()
-        except Unavailable as err:
-            return self._send(500, {"code": "CredentialsUnavailable", "message": redact(err.message)})
+        except Unavailable:
+            # The reason (keeper.last_error) is for the relay's owner: relay.diagnostics.
+            return self._send(500, {"code": "CredentialsUnavailable", "message": UNAVAILABLE_MESSAGE})
         except Exception as err:  # a bug: still an answer the SDK understands, and no traceback
             return self._send(500, {"code": "InternalError", "message": f"relay error ({type(err).__name__})"})
         creds = handout.credentials
@@ -78,6 +123,7 @@ class _Handler(BaseHTTPRequestHandler):
         })
 
     def _not_found(self) -> None:
+        self.connection.settimeout(REQUEST_TIMEOUT_SECONDS)
         self._send(404, {"code": "NotFound", "message": "not found"})
 
     def _send(self, status: int, body: dict[str, str]) -> None:
@@ -97,37 +143,64 @@ class _HTTPServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
+    request_queue_size = LISTEN_BACKLOG
     relay: RelayServer
 
     def __init__(self, address: tuple[str, int], relay: RelayServer) -> None:
         self.relay = relay
-        self._active = 0
-        self._idle = threading.Condition()
+        self._reset()
         super().__init__(address, _Handler)
+
+    def _reset(self) -> None:
+        self._idle = threading.Condition()
+        # Connections still to show the token, oldest first (a dict keeps insertion order).
+        self._unproven: dict[socket.socket, None] = {}
+        self._answering: set[socket.socket] = set()
+        self._open: set[socket.socket] = set()
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._idle:
-            self._active += 1
+            if len(self._unproven) + len(self._answering) >= MAX_CONNECTIONS:
+                if not self._unproven:
+                    self.shutdown_request(request)  # every slot is answering a token holder: not for long
+                    return
+                oldest = next(iter(self._unproven))
+                del self._unproven[oldest]
+                with contextlib.suppress(OSError):
+                    oldest.shutdown(socket.SHUT_RDWR)  # its thread sees the end and finishes
+            self._unproven[request] = None
+            self._open.add(request)
         super().process_request(request, client_address)
+
+    def authenticated(self, request: Any) -> None:
+        with self._idle:
+            self._unproven.pop(request, None)
+            self._answering.add(request)
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         try:
             super().process_request_thread(request, client_address)
         finally:
             with self._idle:
-                self._active -= 1
+                self._unproven.pop(request, None)
+                self._answering.discard(request)
+                self._open.discard(request)
                 self._idle.notify_all()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # a client that went away mid-answer is no news, and stderr is the container's
 
     def drain(self, timeout: float) -> bool:
+        """Wait for the answers to token holders in flight; the others are no reason to wait."""
         with self._idle:
-            return self._idle.wait_for(lambda: self._active == 0, timeout)
+            return self._idle.wait_for(lambda: not self._answering, timeout)
 
     def after_fork(self) -> None:
-        self._active = 0
-        self._idle = threading.Condition()
+        # The parent's connections are its own to finish: this copy of them must not keep them open.
+        for request in self._open:
+            with contextlib.suppress(OSError):
+                request.close()
+        self._reset()
 
 
 class RelayServer:

@@ -72,7 +72,7 @@ def run_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
     from cloudshell_docker.engine.api import Engine
     from cloudshell_docker.engine.connect import connect
     from cloudshell_docker.run.apiversion import adapt_to_api
-    from cloudshell_docker.run.runner import run
+    from cloudshell_docker.run.runner import run_container
     from cloudshell_docker.run.terminal import Terminal
 
     if isinstance(endpoint, CsDockerError):
@@ -87,7 +87,7 @@ def run_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
         relay = prepare_relay(source, region, spec, engine, prompt_gate=gate)
         try:
             warn_if_no_region(region)
-            return run(inject_env(spec, relay.env), engine, Terminal.from_stdio(), relay.hooks)
+            return run_container(inject_env(spec, relay.env), engine, Terminal.from_stdio(), relay.hooks)
         finally:
             relay.close()  # also when the run failed before the container existed
 
@@ -95,7 +95,7 @@ def run_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
     register_secret(creds.secret_access_key)
     register_secret(creds.session_token)
     warn_if_no_region(region)
-    return run(inject_env(spec, credential_env(creds, region)), engine, Terminal.from_stdio())
+    return run_container(inject_env(spec, credential_env(creds, region)), engine, Terminal.from_stdio())
 
 
 def warn_if_no_region(region: str | None) -> None:

@@ -17,7 +17,7 @@ def run_help() -> str:
         "csdocker options (mix freely with docker run's):",
     ]
     for flag in OWN_FLAGS:
-        name = f"{flag.name} {flag.metavar}".rstrip()
+        name = f"{', '.join(flag.names)} {flag.metavar}".rstrip()
         lines.append(f"  {name:<34} {flag.help}")
     lines += ["", "Every `docker run` flag is accepted too: see `docker run --help`."]
     return "\n".join(lines)

@@ -32,7 +32,7 @@ from cloudshell_docker.run.spec import RunSpec
 from cloudshell_docker.run.streams import AttachStreams, StreamEvent
 from cloudshell_docker.run.terminal import Terminal
 
-__all__ = ["RunHooks", "run"]
+__all__ = ["RunHooks", "run_container"]
 
 
 class RunHooks(Protocol):
@@ -52,12 +52,14 @@ class _Status:
     outcome: WaitOutcome
 
 
-def run(spec: RunSpec, engine: Engine, terminal: Terminal, hooks: RunHooks | None = None) -> int:
+def run_container(spec: RunSpec, engine: Engine, terminal: Terminal, hooks: RunHooks | None = None) -> int:
     """Run the container; return the exit status ``docker run`` would return."""
-    return _Run(spec, engine, terminal, hooks).execute()
+    return _ContainerRun(spec, engine, terminal, hooks).execute()
 
 
-class _Run:
+class _ContainerRun:
+    """One container's life; each resource, once acquired, is released by the ExitStack that holds it."""
+
     def __init__(self, spec: RunSpec, engine: Engine, terminal: Terminal, hooks: RunHooks | None) -> None:
         self.spec = spec
         self.engine = engine
@@ -68,6 +70,8 @@ class _Run:
         self.attach_stdout = attach and spec.attach_stdout
         self.attach_stderr = attach and spec.attach_stderr
         self.attached = self.attach_stdin or self.attach_stdout or self.attach_stderr
+        self.follow_size = spec.tty and terminal.stdout_is_terminal  # the container's TTY follows the terminal's
+        self.resize_ready = threading.Event()  # SIGWINCH resizes only once the container has started
         self.started = False
         self.exit_seen = False  # the engine said the container exited (or was removed)
 
@@ -83,45 +87,51 @@ class _Run:
     # -- the run ---------------------------------------------------------------------------
 
     def execute(self) -> int:
-        spec = self.spec
-        if self.attach_stdin and spec.tty and not self.terminal.stdin_is_terminal:
+        if self.attach_stdin and self.spec.tty and not self.terminal.stdin_is_terminal:
             raise UsageError("the input device is not a TTY", exit_code=ExitCode.ERROR)
+        with contextlib.ExitStack() as held:  # holds hooks.finished once the container exists
+            container_id = self.create_recorded(held)
+            return self.start_and_follow(container_id)
+
+    def create_recorded(self, held: contextlib.ExitStack) -> str:
+        """Claim the --cidfile, create the container, call the created hook, write the ID.
+
+        The cidfile is closed in one place on every way out: with the ID in it, or removed
+        (as the CLI removes it) when the run failed before an ID went in.
+        """
         try:
-            cidfile = CidFile.open(spec.cidfile)
+            cidfile = CidFile.open(self.spec.cidfile)
         except CsDockerError as err:
             raise run_failure(err) from None
-        try:
-            container_id = self.create()
-        except CsDockerError as err:
-            cidfile.close()
-            raise run_failure(err) from None
-        except BaseException:
-            cidfile.close()
-            raise
-        try:
+        with contextlib.closing(cidfile):
             try:
-                if self.hooks is not None:
-                    self.hooks.created(container_id)
-            except BaseException as err:
-                # csdocker's own failure, not docker's: nothing of the run may stay behind. The ID was
-                # not written yet, so the --cidfile goes too, as the CLI's does for a run without a container.
-                cidfile.close()
-                self.discard(container_id)
-                if isinstance(err, CsDockerError):
-                    raise EngineError(err.message, exit_code=ExitCode.DOCKER) from None
-                raise
+                container_id = self.create()
+            except CsDockerError as err:
+                raise run_failure(err) from None
+            if self.hooks is not None:
+                held.callback(self.finished, self.hooks, container_id)
+                self.call_created_hook(self.hooks, container_id)
             try:
                 cidfile.write(container_id)
             except CsDockerError as err:
                 raise run_failure(err) from None
-            finally:
-                cidfile.close()
-            return self.after_create(container_id)
-        finally:
-            if self.hooks is not None:
-                # Detached: csdocker returns while the container may still run (-d, detach keys,
-                # a broken stream, the forced exit after three INT/TERM).
-                self.hooks.finished(container_id, self.started and not self.exit_seen)
+        return container_id
+
+    def call_created_hook(self, hooks: RunHooks, container_id: str) -> None:
+        try:
+            hooks.created(container_id)
+        except CsDockerError as err:
+            # csdocker's own failure, not docker's (125 whatever its words): nothing of the run may stay behind.
+            self.discard(container_id)
+            raise EngineError(err.message, exit_code=ExitCode.DOCKER) from None
+        except BaseException:
+            self.discard(container_id)
+            raise
+
+    def finished(self, hooks: RunHooks, container_id: str) -> None:
+        # Detached: csdocker returns while the container may still run (-d, detach keys,
+        # a broken stream, the forced exit after three INT/TERM).
+        hooks.finished(container_id, self.started and not self.exit_seen)
 
     def discard(self, container_id: str) -> None:
         """Remove a container the run gives up on before starting it, with its anonymous volumes."""
@@ -165,64 +175,69 @@ class _Run:
         config["HostConfig"] = host_config
         return config
 
-    def after_create(self, container_id: str) -> int:
-        spec = self.spec
-        resize_ready = threading.Event()
-        follow_size = spec.tty and self.terminal.stdout_is_terminal
+    def start_and_follow(self, container_id: str) -> int:
+        """Relay signals, attach (or print the ID), register the wait, start; then follow to the end."""
+        with contextlib.ExitStack() as held:
+            held.callback(self.relay_signals(container_id).stop)
+            if self.attached:
+                return self.start_attached(container_id, held)
+            return self.start_unattached(container_id, held)
 
+    def relay_signals(self, container_id: str) -> SignalRelay:
         def on_winch() -> None:
-            if resize_ready.is_set():
+            if self.resize_ready.is_set():
                 with contextlib.suppress(EngineError):
                     self.resize(container_id)
 
-        relay = SignalRelay(
-            forward=(lambda name: self.engine.kill(container_id, name)) if spec.sig_proxy else None,
-            on_winch=on_winch if follow_size else None,
+        return SignalRelay(
+            forward=(lambda name: self.engine.kill(container_id, name)) if self.spec.sig_proxy else None,
+            on_winch=on_winch if self.follow_size else None,
             on_fatal=self.terminal.restore,
             stderr_fd=self.terminal.stderr_fd,
         ).start()
-        events: queue.SimpleQueue[StreamEvent | _Status] = queue.SimpleQueue()
-        streams: AttachStreams | None = None
-        waiter: PendingWait | None = None
-        printer: threading.Thread | None = None
-        try:
-            if not self.attached:
-                # As the docker CLI does, the ID goes out while the run carries on.
-                printer = quiet_thread(lambda: self.say(f"{container_id}\n", self.terminal.stdout_fd), "csdocker-id")
-            else:
-                streams = self.attach(container_id, events)
-            waiter = self.engine.wait(container_id, "removed" if spec.auto_remove else "next-exit")
-            try:
-                self.engine.start(container_id)
-            except EngineError as err:
-                if streams is not None:
-                    streams.cancel()
-                self.terminal.restore()
-                if spec.auto_remove:
-                    waiter.result()  # the engine removes it: return once it is gone
-                if printer is not None:
-                    printer.join()
-                raise run_failure(err) from None
-            self.started = True
-            if printer is not None:
-                printer.join()
-                return 0
-            assert streams is not None
-            if follow_size:
-                resize_ready.set()
-                self.first_resize(container_id)
-            pending = waiter
-            quiet_thread(lambda: events.put(_Status(pending.result())), "csdocker-wait")
-            return self.follow(streams, events)
-        finally:
-            relay.stop()
-            if streams is not None:
-                streams.cancel()
-            if waiter is not None:
-                waiter.cancel()
-            self.terminal.restore()
 
-    def attach(self, container_id: str, events: queue.SimpleQueue[Any]) -> AttachStreams:
+    def start_unattached(self, container_id: str, held: contextlib.ExitStack) -> int:
+        # As the docker CLI does, the ID goes out while the run carries on.
+        printer = quiet_thread(lambda: self.say(f"{container_id}\n", self.terminal.stdout_fd), "csdocker-id")
+        waiter = self.register_wait(container_id, held)
+        held.callback(printer.join)  # the ID is out before csdocker returns, started or not
+        self.start(container_id, waiter)
+        return 0
+
+    def start_attached(self, container_id: str, held: contextlib.ExitStack) -> int:
+        events: queue.SimpleQueue[StreamEvent | _Status] = queue.SimpleQueue()
+        # The streams and the raw terminal: released with the rest, or first when the start fails.
+        attachment = held.enter_context(contextlib.ExitStack())
+        streams = self.attach(container_id, events, attachment)
+        waiter = self.register_wait(container_id, held)
+        self.start(container_id, waiter, release_first=attachment)
+        if self.follow_size:
+            self.resize_ready.set()
+            self.first_resize(container_id)
+        quiet_thread(lambda: events.put(_Status(waiter.result())), "csdocker-wait")
+        return self.follow(streams, events)
+
+    def register_wait(self, container_id: str, held: contextlib.ExitStack) -> PendingWait:
+        """The wait goes in before the start, so that a container that exits at once is seen exiting."""
+        waiter = self.engine.wait(container_id, "removed" if self.spec.auto_remove else "next-exit")
+        held.callback(waiter.cancel)
+        return waiter
+
+    def start(self, container_id: str, waiter: PendingWait, release_first: contextlib.ExitStack | None = None) -> None:
+        """Start the container; when the engine refuses, fail as docker does (``--rm``: once it is gone)."""
+        try:
+            self.engine.start(container_id)
+        except EngineError as err:
+            if release_first is not None:
+                release_first.close()  # the streams stop and the terminal is back before the --rm wait
+            if self.spec.auto_remove:
+                waiter.result()  # the engine removes it: return once it is gone
+            raise run_failure(err) from None
+        self.started = True
+
+    def attach(
+        self, container_id: str, events: queue.SimpleQueue[Any], held: contextlib.ExitStack
+    ) -> AttachStreams:
         spec = self.spec
         conn = self.engine.attach(
             container_id,
@@ -234,7 +249,7 @@ class _Run:
         escape = None
         if self.attach_stdin and spec.tty:
             escape = EscapeFilter(self.detach_keys())
-            self.terminal.make_raw()
+            held.callback(self.terminal.make_raw())  # make_raw returns the restore
         # With a TTY there is one stream, and the docker CLI sends stderr's share to stdout too.
         err_fd = self.terminal.stdout_fd if spec.tty else self.terminal.stderr_fd
         streams = AttachStreams(
@@ -248,6 +263,7 @@ class _Run:
             restore_terminal=self.terminal.restore,
         )
         streams.start()
+        held.callback(streams.cancel)
         return streams
 
     def detach_keys(self) -> bytes:

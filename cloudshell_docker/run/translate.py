@@ -17,6 +17,12 @@ Where csdocker does less than the CLI, it says so instead of doing something els
   - the refusals by API version and daemon OS (``adapt_to_api``) come after the checks
     here, where the CLI makes them first: with several errors in one command line,
     the first one printed may differ.
+
+The translation is a pipeline: ``STEPS`` runs in order (the CLI's order of checks),
+each step reading the flags it consumes and filling its fields of the body; what
+one step hands to a later one is a typed field of ``_Translation``, and each step
+declares the fields it reads and writes (a test holds that a field is written
+before it is read).
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from cloudshell_docker.errors import ExitCode, UsageError
 from cloudshell_docker.options.values.gocompat import GoValueError, go_atoi, go_parse_bool, go_parse_mac, go_quote
@@ -37,14 +43,15 @@ from cloudshell_docker.options.values.mounts import (
     parse_linux_device,
     volume_is_bind,
 )
-from cloudshell_docker.options.values.network import NetworkAttachment
+from cloudshell_docker.options.values.network import NetworkAttachment, container_mode_target
 from cloudshell_docker.options.values.platform import normalize_platform
 from cloudshell_docker.options.values.ports import expose_ports, publish_ports
 from cloudshell_docker.options.values.reference import parse_image_reference
+from cloudshell_docker.run.endpoints import ContainerNetworkFlags, endpoints_config, main_endpoint_name
 from cloudshell_docker.run.flags import DOCKER_FLAGS, DockerFlag, docker_flag
 from cloudshell_docker.run.spec import ParsedRun, PullPolicy, RunSpec
 
-__all__ = ["CONSUMED_FLAGS", "DEFAULT_DAEMON_HOST", "TranslateContext", "translate"]
+__all__ = ["CONSUMED_FLAGS", "DEFAULT_DAEMON_HOST", "STEPS", "Step", "TranslateContext", "translate"]
 
 DEFAULT_DAEMON_HOST = "unix:///var/run/docker.sock"
 _PROXY_VARIABLES = (("HTTP_PROXY", "httpProxy"), ("HTTPS_PROXY", "httpsProxy"), ("NO_PROXY", "noProxy"),
@@ -77,6 +84,9 @@ class TranslateContext:
         return name if os.path.isabs(name) else os.path.join(self.cwd, name)
 
 
+_T = TypeVar("_T")
+
+
 class _Flags:
     """The typed flags, converted: last value of a single flag, every value of a list flag."""
 
@@ -95,12 +105,36 @@ class _Flags:
     def given(self, name: str) -> bool:
         return name in self.values
 
-    def get(self, name: str, default: Any = None) -> Any:
+    def last(self, name: str) -> Any:
+        """The value given last (of the type the flag's kind converts to); None when not given."""
         values = self.values.get(name)
-        return values[-1] if values else default
+        return values[-1] if values else None
+
+    def _typed(self, name: str, default: _T, kind: type[_T]) -> _T:
+        if not self.given(name):
+            return default
+        value = self.last(name)
+        if not isinstance(value, kind):
+            raise TypeError(f"{name} converts to {type(value).__name__}, not {kind.__name__}")
+        return value
+
+    def text(self, name: str, default: str = "") -> str:
+        return self._typed(name, default, str)
+
+    def switch(self, name: str, default: bool = False) -> bool:
+        return self._typed(name, default, bool)
+
+    def number(self, name: str, default: int = 0) -> int:
+        return self._typed(name, default, int)
 
     def all(self, name: str) -> list[Any]:
         return list(self.values.get(name, []))
+
+    def texts(self, name: str) -> list[str]:
+        values = self.all(name)
+        if not all(isinstance(value, str) for value in values):
+            raise TypeError(f"{name} does not convert to strings")
+        return values
 
 
 def _fail(message: str, exit_code: ExitCode = ExitCode.DOCKER) -> UsageError:
@@ -157,39 +191,41 @@ def _direct_path(flag: DockerFlag) -> str:
     return target.removeprefix("Config.")
 
 
-# What each builder reads; a test holds that together they consume every flag of the table.
-_BUILDERS: list[tuple[frozenset[str], Callable[..., None]]] = []
-
-
-def _builder(*names: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    def register(func: Callable[..., None]) -> Callable[..., None]:
-        _BUILDERS.append((frozenset(names), func))
-        return func
-
-    return register
-
-
 @dataclass
-class _State:
+class _Translation:
+    """What the steps share: their inputs, the body they fill, and what one step hands to a later one.
+
+    For each field handed on, ``STEPS`` names the step that writes it and the steps that read it.
+    """
+
     flags: _Flags
     context: TranslateContext
-    body: dict[str, Any]
     parsed: ParsedRun
-    client: dict[str, Any] = field(default_factory=dict)
-    proxy_env: list[str] = field(default_factory=list)
+    body: dict[str, Any]
+    pull: PullPolicy = "missing"
+    env_flags: list[str] = field(default_factory=list)  # -e values merged with config.json's proxies
+    env: list[str] = field(default_factory=list)  # Config.Env: the --env-file lines, then env_flags
+    cdi_devices: list[str] = field(default_factory=list)  # --device values that name CDI devices
+    restart: str = "no"  # the --restart policy's name
+    mounts: list[dict[str, Any]] = field(default_factory=list)  # HostConfig.Mounts
+    detach: bool = False
+    platform: str | None = None
 
     @property
     def host_config(self) -> dict[str, Any]:
-        return self.body["HostConfig"]
+        host_config: dict[str, Any] = self.body["HostConfig"]
+        return host_config
 
 
-@_builder("--pull")
-def _pull(state: _State) -> None:
-    pull = state.flags.get("--pull", "missing")
-    if pull not in ("always", "missing", "never", ""):
+# "" is accepted by the CLI and then pulls never (neither "always" nor "missing").
+_PULL_POLICIES: dict[str, PullPolicy] = {"always": "always", "missing": "missing", "never": "never", "": "never"}
+
+
+def _pull(state: _Translation) -> None:
+    pull = state.flags.text("--pull", "missing")
+    if pull not in _PULL_POLICIES:
         raise _fail(f'invalid pull option: \'{pull}\': must be one of "always", "missing" or "never"')
-    # "" is accepted by the CLI and then pulls never (neither "always" nor "missing").
-    state.client["pull"] = pull or "never"
+    state.pull = _PULL_POLICIES[pull]
 
 
 def _docker_config(context: TranslateContext) -> dict[str, Any]:
@@ -201,12 +237,11 @@ def _docker_config(context: TranslateContext) -> dict[str, Any]:
     return loaded if isinstance(loaded, dict) else {}
 
 
-@_builder("--env")
-def _env_with_proxies(state: _State) -> None:
+def _env_and_proxies(state: _Translation) -> None:
     """-e values (a bare NAME takes the caller's value) merged with config.json's proxies, as a map."""
     environ = state.context.environ
     merged: dict[str, str | None] = {}
-    for entry in state.flags.all("--env"):
+    for entry in state.flags.texts("--env"):
         key, sep, value = entry.partition("=")
         if not sep and key in environ:
             entry, sep, value = f"{key}={environ[key]}", "=", environ[key]
@@ -220,29 +255,26 @@ def _env_with_proxies(state: _State) -> None:
             continue
         merged.setdefault(variable, value)
         merged.setdefault(variable.lower(), value)
-    state.proxy_env = [key if value is None else f"{key}={value}" for key, value in merged.items()]
+    state.env_flags = [key if value is None else f"{key}={value}" for key, value in merged.items()]
 
 
-@_builder("--mac-address")
-def _check_mac(state: _State) -> None:
-    mac = state.flags.get("--mac-address", "")
+def _check_mac(state: _Translation) -> None:
+    mac = state.flags.text("--mac-address")
     if mac and not go_parse_mac(mac.strip()):
         raise _fail(f"{mac} is not a valid mac address")
 
 
-@_builder("--memory-swappiness")
-def _swappiness(state: _State) -> None:
-    swappiness = state.flags.get("--memory-swappiness", -1)
+def _swappiness(state: _Translation) -> None:
+    swappiness = state.flags.number("--memory-swappiness", -1)
     if swappiness != -1 and not 0 <= swappiness <= 100:
         raise _fail(f"invalid value: {swappiness}. Valid memory swappiness range is 0-100")
     state.host_config["MemorySwappiness"] = swappiness
 
 
-@_builder("--volume")
-def _volumes(state: _State) -> None:
+def _volumes(state: _Translation) -> None:
     binds: list[str] = []
     volumes: dict[str, dict[str, Any]] = {}
-    for spec in dict.fromkeys(state.flags.all("--volume")):
+    for spec in dict.fromkeys(state.flags.texts("--volume")):
         try:
             has_source, kind = volume_is_bind(spec)
         except GoValueError as err:
@@ -260,38 +292,34 @@ def _volumes(state: _State) -> None:
     state.host_config["Binds"] = binds or None
 
 
-@_builder("--tmpfs")
-def _tmpfs(state: _State) -> None:
+def _tmpfs(state: _Translation) -> None:
     tmpfs = {}
-    for entry in state.flags.all("--tmpfs"):
+    for entry in state.flags.texts("--tmpfs"):
         path, _, options = entry.partition(":")
         tmpfs[path] = options
     state.host_config["Tmpfs"] = tmpfs
 
 
-@_builder("--entrypoint")
-def _entrypoint(state: _State) -> None:
+def _entrypoint(state: _Translation) -> None:
     if state.flags.given("--entrypoint"):
-        entrypoint = state.flags.get("--entrypoint")
-        state.body["Entrypoint"] = [entrypoint]  # "" too: --entrypoint '' resets the image's entrypoint
+        # "" too: --entrypoint '' resets the image's entrypoint
+        state.body["Entrypoint"] = [state.flags.text("--entrypoint")]
 
 
-@_builder("--publish", "--expose")
-def _ports(state: _State) -> None:
+def _ports(state: _Translation) -> None:
     try:
-        exposed, bindings = publish_ports(state.flags.all("--publish"))
-        expose_ports(state.flags.all("--expose"), exposed)
+        exposed, bindings = publish_ports(state.flags.texts("--publish"))
+        expose_ports(state.flags.texts("--expose"), exposed)
     except GoValueError as err:
         raise _fail(str(err)) from None
     state.body["ExposedPorts"] = exposed
     state.host_config["PortBindings"] = bindings
 
 
-@_builder("--device")
-def _devices(state: _State) -> None:
+def _devices(state: _Translation) -> None:
     mappings = []
     cdi_names = []
-    for device in state.flags.all("--device"):
+    for device in state.flags.texts("--device"):
         if is_cdi_device_name(device):
             cdi_names.append(device)
             continue
@@ -300,65 +328,53 @@ def _devices(state: _State) -> None:
         except GoValueError as err:
             raise _fail(str(err)) from None
     state.host_config["Devices"] = mappings
-    state.client["cdi_devices"] = cdi_names
+    state.cdi_devices = cdi_names
 
 
-@_builder("--env-file")
-def _env(state: _State) -> None:
+def _env_files(state: _Translation) -> None:
     environ = state.context.environ
     lines: list[str] = []
-    for path in state.flags.all("--env-file"):
+    for path in state.flags.texts("--env-file"):
         try:
             lines.extend(read_kv_file(path, state.context.cwd, environ.get))
         except GoValueError as err:
             raise _fail(str(err)) from None
-    state.body["Env"] = (lines + state.proxy_env) or None
+    state.env = lines + state.env_flags
+    state.body["Env"] = state.env or None
 
 
-@_builder("--label", "--label-file")
-def _labels(state: _State) -> None:
+def _labels(state: _Translation) -> None:
     lines: list[str] = []
-    for path in state.flags.all("--label-file"):
+    for path in state.flags.texts("--label-file"):
         try:
             lines.extend(read_kv_file(path, state.context.cwd, None))
         except GoValueError as err:
             raise _fail(str(err)) from None
     labels: dict[str, str] = {}
-    for entry in lines + state.flags.all("--label"):
+    for entry in lines + state.flags.texts("--label"):
         key, _, value = entry.partition("=")
         labels[key] = value
     state.body["Labels"] = labels
 
 
-def _container_mode(value: str) -> tuple[bool, str]:
-    kind, sep, name = value.partition(":")
-    return (sep != "" and kind == "container"), name
-
-
-@_builder("--pid", "--uts", "--userns", "--cgroupns")
-def _namespaces(state: _State) -> None:
-    pid = state.flags.get("--pid", "")
-    is_container, name = _container_mode(pid)
-    if not (pid in ("", "host") or (is_container and name)):
+def _namespaces(state: _Translation) -> None:
+    pid = state.flags.text("--pid")
+    if not (pid in ("", "host") or container_mode_target(pid)):
         raise _fail("--pid: invalid PID mode")
-    uts = state.flags.get("--uts", "")
+    uts = state.flags.text("--uts")
     if uts not in ("", "host"):
         raise _fail("--uts: invalid UTS mode")
-    userns = state.flags.get("--userns", "")
+    userns = state.flags.text("--userns")
     if userns not in ("", "host"):
         raise _fail("--userns: invalid USER mode")
-    cgroupns = state.flags.get("--cgroupns", "")
+    cgroupns = state.flags.text("--cgroupns")
     if cgroupns not in ("", "host", "private"):
         raise _fail("--cgroupns: invalid CGROUP mode")
     state.host_config.update(PidMode=pid, UTSMode=uts, UsernsMode=userns, CgroupnsMode=cgroupns)
 
 
-@_builder("--restart")
-def _restart(state: _State) -> None:
-    policy = state.flags.get("--restart", "no")
-    if policy == "":
-        state.host_config["RestartPolicy"] = {"Name": "", "MaximumRetryCount": 0}
-        return
+def _restart(state: _Translation) -> None:
+    policy = state.flags.text("--restart", "no")
     name, sep, count = policy.partition(":")
     if sep and name == "":
         raise _fail("invalid restart policy format: no policy provided before colon")
@@ -368,13 +384,13 @@ def _restart(state: _State) -> None:
             retries = go_atoi(count)
         except GoValueError:
             raise _fail("invalid restart policy format: maximum retry count must be an integer") from None
+    state.restart = name
     state.host_config["RestartPolicy"] = {"Name": name, "MaximumRetryCount": retries}
 
 
-@_builder("--log-driver", "--log-opt")
-def _logging(state: _State) -> None:
-    driver = state.flags.get("--log-driver", "")
-    options = state.flags.all("--log-opt")
+def _logging(state: _Translation) -> None:
+    driver = state.flags.text("--log-driver")
+    options = state.flags.texts("--log-opt")
     if driver == "none" and options:
         raise _fail(f"invalid logging opts for driver {driver}")
     config = {}
@@ -384,9 +400,8 @@ def _logging(state: _State) -> None:
     state.host_config["LogConfig"] = {"Type": driver, "Config": config}
 
 
-@_builder("--security-opt")
-def _security(state: _State) -> None:
-    options = state.flags.all("--security-opt")
+def _security(state: _Translation) -> None:
+    options = state.flags.texts("--security-opt")
     result = []
     for option in options:
         key, sep, value = option.partition("=")
@@ -414,10 +429,9 @@ def _security(state: _State) -> None:
         state.host_config["ReadonlyPaths"] = []
 
 
-@_builder("--storage-opt")
-def _storage(state: _State) -> None:
+def _storage(state: _Translation) -> None:
     options = {}
-    for entry in state.flags.all("--storage-opt"):
+    for entry in state.flags.texts("--storage-opt"):
         key, sep, value = entry.partition("=")
         if not sep:
             raise _fail("invalid storage option")
@@ -429,17 +443,16 @@ _HEALTH = ("--health-cmd", "--health-interval", "--health-timeout", "--health-st
            "--health-start-interval")
 
 
-@_builder(*_HEALTH, "--no-healthcheck")
-def _health(state: _State) -> None:
+def _health(state: _Translation) -> None:
     flags = state.flags
-    command = flags.get("--health-cmd", "")
-    interval = flags.get("--health-interval", 0)
-    timeout = flags.get("--health-timeout", 0)
-    start_period = flags.get("--health-start-period", 0)
-    start_interval = flags.get("--health-start-interval", 0)
-    retries = flags.get("--health-retries", 0)
+    command = flags.text("--health-cmd")
+    interval = flags.number("--health-interval")
+    timeout = flags.number("--health-timeout")
+    start_period = flags.number("--health-start-period")
+    start_interval = flags.number("--health-start-interval")
+    retries = flags.number("--health-retries")
     have_settings = bool(command or interval or timeout or start_period or retries or start_interval)
-    if flags.get("--no-healthcheck", False):
+    if flags.switch("--no-healthcheck"):
         if have_settings:
             raise _fail("--no-healthcheck conflicts with --health-* options")
         state.body["Healthcheck"] = {"Test": ["NONE"]}
@@ -461,12 +474,11 @@ def _health(state: _State) -> None:
     state.body["Healthcheck"] = check
 
 
-@_builder("--gpus")
-def _device_requests(state: _State) -> None:
+def _device_requests(state: _Translation) -> None:
     requests = state.flags.all("--gpus")
-    cdi_names = state.client.pop("cdi_devices", [])
-    if cdi_names:
-        requests.append({"Driver": "cdi", "Count": 0, "DeviceIDs": cdi_names, "Capabilities": None, "Options": None})
+    if state.cdi_devices:
+        requests.append({"Driver": "cdi", "Count": 0, "DeviceIDs": list(state.cdi_devices), "Capabilities": None,
+                         "Options": None})
     state.host_config["DeviceRequests"] = requests or None
 
 
@@ -474,11 +486,7 @@ def _list_or_nil(values: list[Any]) -> list[Any] | None:
     return values or None
 
 
-@_builder("--add-host", "--volumes-from", "--group-add", "--device-cgroup-rule", "--link",
-          "--dns", "--dns-search", "--dns-option", "--blkio-weight-device", "--device-read-bps",
-          "--device-write-bps", "--device-read-iops", "--device-write-iops", "--sysctl", "--annotation",
-          "--ulimit", "--mount", "--cap-add", "--cap-drop")
-def _lists(state: _State) -> None:
+def _lists(state: _Translation) -> None:
     flags, host = state.flags, state.host_config
     host["ExtraHosts"] = _list_or_nil(flags.all("--add-host"))
     host["VolumesFrom"] = _list_or_nil(flags.all("--volumes-from"))
@@ -495,7 +503,7 @@ def _lists(state: _State) -> None:
     host["BlkioDeviceWriteIOps"] = flags.all("--device-write-iops")
     for name, key in (("--sysctl", "Sysctls"), ("--annotation", "Annotations")):
         mapping = {}
-        for entry in flags.all(name):
+        for entry in flags.texts(name):
             item_key, _, item_value = entry.partition("=")
             mapping[item_key] = item_value
         host[key] = mapping
@@ -503,16 +511,23 @@ def _lists(state: _State) -> None:
     for ulimit in flags.all("--ulimit"):
         ulimits[ulimit["Name"]] = ulimit
     host["Ulimits"] = [ulimits[name] for name in sorted(ulimits)]
+
+
+def _mounts(state: _Translation) -> None:
     mounts = []
-    for mount in flags.all("--mount"):
+    for mount in state.flags.all("--mount"):
         if "Source" in mount:
             mount = {**mount, "Source": absolute_host_path(mount["Source"], state.context.cwd)}
         mounts.append(mount)
-    host["Mounts"] = mounts
+    state.mounts = mounts
+    state.host_config["Mounts"] = list(mounts)
+
+
+def _capabilities(state: _Translation) -> None:
     # The API client upper-cases, prefixes CAP_, de-duplicates and sorts (ALL stays ALL).
     for name, key in (("--cap-add", "CapAdd"), ("--cap-drop", "CapDrop")):
-        caps = {_normalize_cap(cap) for cap in flags.all(name)}
-        host[key] = sorted(caps) or None
+        caps = {_normalize_cap(cap) for cap in state.flags.texts(name)}
+        state.host_config[key] = sorted(caps) or None
 
 
 def _normalize_cap(cap: str) -> str:
@@ -523,27 +538,22 @@ def _normalize_cap(cap: str) -> str:
 _DIRECT = tuple(flag for flag in DOCKER_FLAGS if flag.direct)
 
 
-@_builder(*(flag.name for flag in _DIRECT))
-def _direct(state: _State) -> None:
+def _direct(state: _Translation) -> None:
     for flag in _DIRECT:
         if state.flags.given(flag.name):
-            _set_path(state.body, _direct_path(flag), state.flags.get(flag.name))
+            _set_path(state.body, _direct_path(flag), state.flags.last(flag.name))
 
 
-@_builder("--rm", "--init")
-def _rm_and_init(state: _State) -> None:
-    auto_remove = state.flags.get("--rm", False)
-    restart = state.host_config["RestartPolicy"]["Name"]
-    if auto_remove and restart not in ("no", ""):
+def _rm_and_init(state: _Translation) -> None:
+    if state.flags.switch("--rm") and state.restart not in ("no", ""):
         raise _fail("conflicting options: cannot specify both --restart and --rm")
     if state.flags.given("--init"):
-        state.host_config["Init"] = state.flags.get("--init")
+        state.host_config["Init"] = state.flags.switch("--init")
 
 
-@_builder("--attach", "--interactive")
-def _streams(state: _State) -> None:
-    attach = state.flags.all("--attach")
-    stdin = state.flags.get("--interactive", False)
+def _streams(state: _Translation) -> None:
+    attach = state.flags.texts("--attach")
+    stdin = state.flags.switch("--interactive")
     body = state.body
     body["OpenStdin"] = stdin
     body["AttachStdin"] = "stdin" in attach or stdin
@@ -552,127 +562,29 @@ def _streams(state: _State) -> None:
     body["StdinOnce"] = bool(stdin and body["AttachStdin"])
 
 
-def _is_user_defined(mode: str) -> bool:
-    return mode not in ("default", "bridge", "host", "none") and not _container_mode(mode)[0]
-
-
-def _network_name(mode: str) -> str:
-    if _container_mode(mode)[0]:
-        return "container"
-    return mode
-
-
-_EMPTY_ENDPOINT = {"IPAMConfig": None, "Links": None, "Aliases": None, "MacAddress": "", "DriverOpts": None,
-                   "GwPriority": 0}
-
-
-@_builder("--network", "--network-alias", "--ip", "--ip6", "--link-local-ip")
-def _networks(state: _State) -> None:
+def _networks(state: _Translation) -> None:
     flags = state.flags
     attachments: list[NetworkAttachment] = flags.all("--network")
-    aliases = flags.all("--network-alias")
-    links = flags.all("--link")
-    ipv4 = flags.get("--ip", "")
-    ipv6 = flags.get("--ip6", "")
-    mac = flags.get("--mac-address", "")
-    link_local = flags.all("--link-local-ip")
-
-    def apply_container_options(att: NetworkAttachment) -> dict[str, Any]:
-        conflicts = (
-            (att.aliases, aliases, "--network-alias and per-network alias"),
-            (None, links, "--link and per-network links"),
-            (att.ipv4_address, ipv4, "--ip and per-network IPv4 address"),
-            (att.ipv6_address, ipv6, "--ip6 and per-network IPv6 address"),
-            (att.mac_address, mac, "--mac-address and per-network MAC address"),
-            (att.link_local_ips, link_local, "--link-local-ip and per-network link-local IP addresses"),
-        )
-        for per_network, global_value, what in conflicts:
-            if per_network and global_value:
-                raise _fail(f"conflicting options: cannot specify both {what}")
-        return {
-            "target": att.target,
-            "aliases": list(aliases) if aliases else list(att.aliases or ()),
-            "links": list(links) if _is_user_defined(att.target) and links else [],
-            "ipv4": ipv4 or att.ipv4_address,
-            "ipv6": ipv6 or att.ipv6_address,
-            "mac": mac or att.mac_address,
-            "link_local": list(link_local) if link_local else list(att.link_local_ips or ()),
-            "driver_opts": dict(att.driver_opts) if att.driver_opts else {},
-            "gw_priority": att.gw_priority,
-        }
-
-    def plain(att: NetworkAttachment) -> dict[str, Any]:
-        return {"target": att.target, "aliases": list(att.aliases or ()), "links": [], "ipv4": att.ipv4_address,
-                "ipv6": att.ipv6_address, "mac": att.mac_address, "link_local": list(att.link_local_ips or ()),
-                "driver_opts": dict(att.driver_opts) if att.driver_opts else {}, "gw_priority": att.gw_priority}
-
-    def endpoint(spec: dict[str, Any]) -> dict[str, Any]:
-        if not spec["target"].strip():
-            raise _fail("no name set for network")
-        if not _is_user_defined(spec["target"]):
-            if spec["aliases"]:
-                raise _fail("network-scoped aliases are only supported for user-defined networks")
-            if spec["links"]:
-                raise _fail("links are only supported for user-defined networks")
-        settings = dict(_EMPTY_ENDPOINT, GwPriority=spec["gw_priority"])
-        settings["Aliases"] = spec["aliases"] or None
-        settings["DriverOpts"] = spec["driver_opts"] or None
-        settings["Links"] = spec["links"] or None
-        if spec["ipv4"] or spec["ipv6"] or spec["link_local"]:
-            ipam: dict[str, Any] = {}
-            if spec["ipv4"]:
-                ipam["IPv4Address"] = spec["ipv4"]
-            if spec["ipv6"]:
-                ipam["IPv6Address"] = spec["ipv6"]
-            if spec["link_local"]:
-                ipam["LinkLocalIPs"] = spec["link_local"]
-            settings["IPAMConfig"] = ipam
-        if spec["mac"]:
-            if not go_parse_mac(spec["mac"].strip()):
-                raise _fail(f"{spec['mac']} is not a valid mac address")
-            settings["MacAddress"] = spec["mac"]
-        return settings
-
-    endpoints: dict[str, dict[str, Any]] = {}
-    if not attachments:
-        endpoints["default"] = endpoint(apply_container_options(NetworkAttachment(target="default")))
-    has_user_defined = has_other = False
-    for index, attachment in enumerate(attachments):
-        if _is_user_defined(attachment.target):
-            has_user_defined = True
-        else:
-            has_other = True
-        spec = apply_container_options(attachment) if index == 0 else plain(attachment)
-        settings = endpoint(spec)
-        if attachment.target in endpoints:
-            raise _fail(f"network {go_quote(attachment.target)} is specified multiple times")
-        if index == 0 and len(attachments) == 1 and settings == _EMPTY_ENDPOINT:
-            continue  # a lone plain --network sends no endpoint settings
-        endpoints[attachment.target] = settings
-    if has_user_defined and has_other:
-        raise _fail("conflicting options: cannot attach both user-defined and non-user-defined network-modes")
-    full = {"NetworkID": "", "EndpointID": "", "Gateway": "", "IPAddress": "", "IPPrefixLen": 0, "IPv6Gateway": "",
-            "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0, "DNSNames": None}
-    state.body["NetworkingConfig"] = {"EndpointsConfig": {name: {**settings, **full}
-                                                          for name, settings in endpoints.items()}}
+    container_wide = ContainerNetworkFlags(
+        aliases=tuple(flags.texts("--network-alias")), links=tuple(flags.texts("--link")), ipv4=flags.text("--ip"),
+        ipv6=flags.text("--ip6"), mac=flags.text("--mac-address"), link_local=tuple(flags.texts("--link-local-ip")))
+    endpoints = endpoints_config(attachments, container_wide)
+    state.body["NetworkingConfig"] = {"EndpointsConfig": endpoints}
     mode = attachments[0].target if attachments else "default"
     state.host_config["NetworkMode"] = mode
-    main = endpoints.get(_network_name(mode))
+    main = endpoints.get(main_endpoint_name(mode))
     state.body["MacAddress"] = main["MacAddress"] if main else ""
 
 
-@_builder("--detach")
-def _detach(state: _State) -> None:
-    detach = state.flags.get("--detach", False)
-    state.client["detach"] = detach
-    if detach:
+def _detach(state: _Translation) -> None:
+    state.detach = state.flags.switch("--detach")
+    if state.detach:
         if state.flags.all("--attach"):
             raise _fail("conflicting options: cannot specify both --attach and --detach", ExitCode.ERROR)
         state.body.update(AttachStdin=False, AttachStdout=False, AttachStderr=False, StdinOnce=False)
 
 
-@_builder("--disable-content-trust")
-def _image(state: _State) -> None:
+def _image(state: _Translation) -> None:
     image = state.parsed.image
     try:
         reference = parse_image_reference(image)
@@ -685,25 +597,23 @@ def _image(state: _State) -> None:
             trusted_by_default = go_parse_bool(trust_env)
         except GoValueError:
             trusted_by_default = True
-    untrusted = state.flags.get("--disable-content-trust", not trusted_by_default)
+    untrusted = state.flags.switch("--disable-content-trust", not trusted_by_default)
     if reference.named and reference.tagged and not untrusted:
         raise _fail("content trust (image signature verification, DOCKER_CONTENT_TRUST or "
                     "--disable-content-trust=false) is not supported by csdocker")
 
 
-@_builder("--use-api-socket")
-def _api_socket(state: _State) -> None:
-    if not state.flags.get("--use-api-socket", False):
+def _api_socket(state: _Translation) -> None:
+    if not state.flags.switch("--use-api-socket"):
         return
     host = state.context.host()
     if not host.startswith("unix://"):
         raise _fail(f"flag --use-api-socket can only be used with unix sockets: docker endpoint {host} incompatible")
-    mounts = state.host_config.get("Mounts") or []
-    mounts.append({"Type": "bind", "Source": host.removeprefix("unix://"), "Target": "/var/run/docker.sock",
-                   "BindOptions": {}})
-    state.host_config["Mounts"] = mounts
-    env = state.body.get("Env") or []
-    if any(entry.startswith("DOCKER_CONFIG=") for entry in env):
+    socket = {"Type": "bind", "Source": host.removeprefix("unix://"), "Target": "/var/run/docker.sock",
+              "BindOptions": {}}
+    state.mounts = [*state.mounts, socket]
+    state.host_config["Mounts"] = list(state.mounts)
+    if any(entry.startswith("DOCKER_CONFIG=") for entry in state.env):
         return
     config = _docker_config(state.context)
     has_credentials = bool(state.context.environ.get("DOCKER_AUTH_CONFIG") or config.get("auths")
@@ -715,22 +625,77 @@ def _api_socket(state: _State) -> None:
                     "supported by csdocker; add -e DOCKER_CONFIG=DIR to mount the socket without them")
 
 
-@_builder("--platform")
-def _platform(state: _State) -> None:
-    platform = state.flags.get("--platform", state.context.environ.get("DOCKER_DEFAULT_PLATFORM", ""))
+def _platform(state: _Translation) -> None:
+    platform = state.flags.text("--platform", state.context.environ.get("DOCKER_DEFAULT_PLATFORM", ""))
     if not platform:
-        state.client["platform"] = None
         return
     try:
-        state.client["platform"] = normalize_platform(platform)
+        state.platform = normalize_platform(platform)
     except GoValueError as err:
         raise _fail(str(err)) from None
 
 
+@dataclass(frozen=True)
+class Step:
+    """One step of the translation: the docker flags it consumes, the shared fields it reads and writes.
+
+    ``reads`` and ``writes`` name fields of ``_Translation`` that one step hands to a later
+    one (the body's own fields are each step's to fill; a test holds that every read
+    field was written by an earlier step).
+    """
+
+    build: Callable[[_Translation], None]
+    flags: frozenset[str]
+    reads: frozenset[str] = frozenset()
+    writes: frozenset[str] = frozenset()
+
+
+def _step(build: Callable[[_Translation], None], *flags: str, reads: tuple[str, ...] = (),
+          writes: tuple[str, ...] = ()) -> Step:
+    return Step(build, frozenset(flags), frozenset(reads), frozenset(writes))
+
+
+# The docker CLI's order of checks: with several bad values, the first step to refuse one says what docker says.
+STEPS: tuple[Step, ...] = (
+    _step(_pull, "--pull", writes=("pull",)),
+    _step(_env_and_proxies, "--env", writes=("env_flags",)),
+    _step(_check_mac, "--mac-address"),
+    _step(_swappiness, "--memory-swappiness"),
+    _step(_volumes, "--volume"),
+    _step(_tmpfs, "--tmpfs"),
+    _step(_entrypoint, "--entrypoint"),
+    _step(_ports, "--publish", "--expose"),
+    _step(_devices, "--device", writes=("cdi_devices",)),
+    _step(_env_files, "--env-file", reads=("env_flags",), writes=("env",)),
+    _step(_labels, "--label", "--label-file"),
+    _step(_namespaces, "--pid", "--uts", "--userns", "--cgroupns"),
+    _step(_restart, "--restart", writes=("restart",)),
+    _step(_logging, "--log-driver", "--log-opt"),
+    _step(_security, "--security-opt"),
+    _step(_storage, "--storage-opt"),
+    _step(_health, *_HEALTH, "--no-healthcheck"),
+    _step(_device_requests, "--gpus", reads=("cdi_devices",)),
+    _step(_lists, "--add-host", "--volumes-from", "--group-add", "--device-cgroup-rule", "--link", "--dns",
+          "--dns-search", "--dns-option", "--blkio-weight-device", "--device-read-bps", "--device-write-bps",
+          "--device-read-iops", "--device-write-iops", "--sysctl", "--annotation", "--ulimit"),
+    _step(_mounts, "--mount", writes=("mounts",)),
+    _step(_capabilities, "--cap-add", "--cap-drop"),
+    _step(_direct, *(flag.name for flag in _DIRECT)),
+    _step(_rm_and_init, "--rm", "--init", reads=("restart",)),
+    _step(_streams, "--attach", "--interactive"),
+    # Reads --link and --mac-address too (consumed above): they are the first network's defaults.
+    _step(_networks, "--network", "--network-alias", "--ip", "--ip6", "--link-local-ip"),
+    # After _streams: detaching clears the Attach* and StdinOnce fields _streams set.
+    _step(_detach, "--detach", writes=("detach",)),
+    _step(_image, "--disable-content-trust"),
+    _step(_api_socket, "--use-api-socket", reads=("mounts", "env"), writes=("mounts",)),
+    _step(_platform, "--platform", writes=("platform",)),
+)
+
 # Client-side flags that change no field of the body: RunSpec reads them below.
 _CLIENT_ONLY = frozenset({"--cidfile", "--detach-keys", "--help", "--name", "--quiet", "--sig-proxy"})
 
-CONSUMED_FLAGS: frozenset[str] = frozenset().union(*(names for names, _ in _BUILDERS)) | _CLIENT_ONLY
+CONSUMED_FLAGS: frozenset[str] = frozenset().union(*(step.flags for step in STEPS)) | _CLIENT_ONLY
 
 
 def _omit_empty(body: dict[str, Any]) -> None:
@@ -750,29 +715,28 @@ def _omit_empty(body: dict[str, Any]) -> None:
 
 def translate(parsed: ParsedRun, context: TranslateContext) -> RunSpec:
     """The RunSpec the docker CLI would act on; UsageError (exit 125) for a bad value."""
-    state = _State(flags=_Flags(parsed), context=context, body=_skeleton(parsed.image, parsed.command),
-                   parsed=parsed)
-    for _names, build in _BUILDERS:
-        build(state)
+    state = _Translation(flags=_Flags(parsed), context=context, parsed=parsed,
+                         body=_skeleton(parsed.image, parsed.command))
+    for step in STEPS:
+        step.build(state)
     _omit_empty(state.body)
-    flags, client, body = state.flags, state.client, state.body
-    pull: PullPolicy = client["pull"]
+    flags, body = state.flags, state.body
     return RunSpec(
         image=parsed.image,
         config=body,
-        name=flags.get("--name") or None,
-        platform=client["platform"],
-        detach=client["detach"],
+        name=flags.text("--name") or None,
+        platform=state.platform,
+        detach=state.detach,
         interactive=body["OpenStdin"],
         tty=body["Tty"],
         attach_stdin=body["AttachStdin"],
         attach_stdout=body["AttachStdout"],
         attach_stderr=body["AttachStderr"],
         auto_remove=body["HostConfig"]["AutoRemove"],
-        sig_proxy=flags.get("--sig-proxy", True),
-        detach_keys=flags.get("--detach-keys") or None,
-        cidfile=flags.get("--cidfile") or None,
-        pull=pull,
-        quiet=flags.get("--quiet", False),
+        sig_proxy=flags.switch("--sig-proxy", True),
+        detach_keys=flags.text("--detach-keys") or None,
+        cidfile=flags.text("--cidfile") or None,
+        pull=state.pull,
+        quiet=flags.switch("--quiet"),
         flags_given=frozenset(flags.values),
     )

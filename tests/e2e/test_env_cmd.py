@@ -152,3 +152,58 @@ def test_help_shows_the_one_liner():
     done = run_csdocker(["env", "--help"])
     assert done.returncode == 0
     assert b'eval "$(csdocker env)"' in done.stdout
+
+
+@pytest.mark.parametrize("fmt", ["sh", "fish", "powershell", "dotenv", "json"])
+@pytest.mark.parametrize(("field", "value"), [
+    ("SecretAccessKey", "x\nStart-Process calc.exe #"),
+    ("Token", "x'$(touch /tmp/csdt-pwned)'\n"),
+    ("AccessKeyId", "ASIA`touch /tmp/csdt-pwned`0000"),
+    ("SecretAccessKey", "nul\x00byte"),
+    ("Token", 'with "quotes" and spaces'),
+])
+def test_hostile_values_print_nothing_in_any_format(endpoint, tmp_path, fmt, field, value):
+    endpoint.overrides = {field: value}
+    done = run_csdocker(["env", "--format", fmt], env=endpoint_env(endpoint, tmp_path, AWS_REGION="eu-west-1"))
+    assert done.returncode == 1
+    assert done.stdout == b""
+    [line] = done.stderr.decode().splitlines()
+    assert line.startswith(f"csdocker: container credentials endpoint at {endpoint.netloc} gave a malformed {field}: ")
+    assert value.encode() not in done.stderr
+
+
+def test_an_environment_proxy_never_sees_the_endpoint_token(endpoint, tmp_path):
+    from tests.support.netguard import RecordingProxy
+
+    with RecordingProxy() as proxy:
+        proxies = dict.fromkeys(("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"), proxy.url)
+        proxies.update(NO_PROXY="", no_proxy="")  # nothing exempt: the endpoint would go through the proxy
+        done = run_csdocker(["env"], env=endpoint_env(endpoint, tmp_path, AWS_REGION="eu-west-1", **proxies))
+    assert done.returncode == 0, done.stderr
+    assert proxy.received == []
+    assert parse_sh_exports(done.stdout.decode()) == expected(endpoint, "eu-west-1")
+
+
+@pytest.mark.parametrize("url", ["http://192.0.2.2:{port}\\@127.0.0.1:{port}/creds",
+                                 "http://169.254.170.2@192.0.2.2:{port}/creds"])
+def test_a_url_two_parsers_read_differently_is_refused_before_any_request(endpoint, tmp_path, url):
+    port = endpoint.netloc.rsplit(":", 1)[1]
+    env = endpoint_env(endpoint, tmp_path, AWS_CONTAINER_CREDENTIALS_FULL_URI=url.format(port=port))
+    done = run_csdocker(["env"], env=env)
+    assert done.returncode == 1
+    assert done.stderr.decode().startswith("csdocker: refusing the container credentials endpoint: its URL holds ")
+    assert endpoint.requests == []
+
+
+@pytest.mark.parametrize("token_file", ["/dev/zero", "fifo"])
+def test_a_token_file_that_is_not_a_regular_file_is_refused_at_once(endpoint, tmp_path, token_file):
+    import os
+
+    if token_file == "fifo":
+        token_file = str(tmp_path / "token-fifo")
+        os.mkfifo(token_file)
+    env = endpoint_env(endpoint, tmp_path, AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=token_file)
+    done = run_csdocker(["env"], env=env)
+    assert done.returncode == 1
+    assert done.stderr.decode().strip() == (
+        f"csdocker: cannot read the container authorization token file {token_file}: not a regular file")

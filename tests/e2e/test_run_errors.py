@@ -148,3 +148,25 @@ def test_help_is_not_an_error():
     done = run_csdocker(["run", "--help"], env={"HOME": os.environ.get("HOME", "/root")})
     assert done.returncode == 0
     assert b"--role-arn" in done.stdout
+
+
+HOSTILE_VALUES = {
+    "line-break": "x\nStart-Process calc.exe #",
+    "quotes": "x'\"; touch /tmp/csdt-pwned; '",
+    "command-substitution": "x $(touch /tmp/csdt-pwned)",
+    "backticks": "x `touch /tmp/csdt-pwned`",
+    "nul": "x\x00y",
+}
+HOSTILE_CASES = [(field, kind) for field in ("AccessKeyId", "SecretAccessKey", "Token") for kind in HOSTILE_VALUES]
+
+
+@pytest.mark.parametrize("inject", ["env", "relay"])
+@pytest.mark.parametrize(("field", "kind"), HOSTILE_CASES, ids=[f"{f}-{k}" for f, k in HOSTILE_CASES])
+def test_hostile_credential_values_fail_the_run_before_anything_is_created(busybox, endpoint: CredentialsEndpoint,
+                                                                          case_label, field, kind, inject):
+    value = "ASIAAAAAAAAAAAAAAAAA" + HOSTILE_VALUES[kind]
+    endpoint.overrides = {field: value}
+    done = run_csdocker(["run", "--rm", "--inject", inject, "-l", case_label, busybox, "true"],
+                        env={**BASE_ENV, **endpoint.environ()})
+    line = assert_clean_failure(done, case_label, secrets=(endpoint.token, HOSTILE_VALUES[kind], value))
+    assert line.startswith(f"csdocker: container credentials endpoint at {endpoint.netloc} gave a malformed {field}: ")

@@ -1,4 +1,4 @@
-"""``runner.run`` called in-process on the real engine, with a Terminal made of pipes and files: the
+"""``runner.run_container`` called in-process on the real engine, with a Terminal made of pipes and files: the
 exit status, the bytes on each descriptor, and the hooks (created before start, finished on every way
 out, ``detached`` when csdocker returns while the container runs, a failing ``created`` leaving nothing).
 Each RunSpec comes from the real parser and translator, adapted to the engine's API version."""
@@ -19,7 +19,7 @@ from cloudshell_docker.errors import CsDockerError, EngineError, ExitCode, Usage
 from cloudshell_docker.options.globalopts import GlobalOptions
 from cloudshell_docker.run.apiversion import adapt_to_api
 from cloudshell_docker.run.parse import parse_run_args
-from cloudshell_docker.run.runner import run
+from cloudshell_docker.run.runner import run_container
 from cloudshell_docker.run.spec import RunSpec
 from cloudshell_docker.run.terminal import Terminal
 from cloudshell_docker.run.translate import TranslateContext, translate
@@ -97,7 +97,7 @@ def test_run_with_a_terminal_of_pipes(engine_api, names, busybox, files):
     files.append(io)
     hooks = Recorder()
     args = ["-i", "--name", names.new(), busybox, "sh", "-c", "cat; echo err >&2; exit 6"]
-    status = run(translated(args, engine_api), engine_api, io.terminal, hooks)
+    status = run_container(translated(args, engine_api), engine_api, io.terminal, hooks)
     assert status == 6
     assert io.read() == (b"stdin bytes\0\xff", b"err\n")
     (kind, container_id, state), finished = hooks.calls
@@ -110,7 +110,7 @@ def test_detached_run_is_finished_detached(engine_api, names, busybox, files):
     files.append(io)
     hooks = Recorder()
     args = ["-d", "--name", names.new(), busybox, "sleep", "20"]
-    assert run(translated(args, engine_api), engine_api, io.terminal, hooks) == 0
+    assert run_container(translated(args, engine_api), engine_api, io.terminal, hooks) == 0
     out, err = io.read()
     container_id = out.decode().strip()
     assert hooks.calls[-1] == ("finished", container_id, True)
@@ -122,8 +122,8 @@ def test_start_failure_is_finished_too(engine_api, names, busybox, files):
     files.append(io)
     hooks = Recorder()
     with pytest.raises(CsDockerError) as failed:
-        run(translated(["--rm", "--name", names.new(), busybox, "nosuchcmd"], engine_api), engine_api, io.terminal,
-            hooks)
+        run_container(translated(["--rm", "--name", names.new(), busybox, "nosuchcmd"], engine_api), engine_api,
+                      io.terminal, hooks)
     assert failed.value.exit_code == 127
     assert "executable file not found" in failed.value.message
     assert [call[0] for call in hooks.calls] == ["created", "finished"]
@@ -137,7 +137,7 @@ def test_no_hooks_when_nothing_was_created(engine_api, names, busybox, files):
     taken = names.new()
     docker("create", "--name", taken, busybox, "true", check=True)
     with pytest.raises(CsDockerError) as failed:
-        run(translated(["--name", taken, busybox, "true"], engine_api), engine_api, io.terminal, hooks)
+        run_container(translated(["--name", taken, busybox, "true"], engine_api), engine_api, io.terminal, hooks)
     assert failed.value.exit_code == 125
     assert failed.value.message.startswith("Error response from daemon: Conflict.")
     assert hooks.calls == []
@@ -149,7 +149,7 @@ def test_signal_handlers_are_given_back(engine_api, names, busybox, files):
     before = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGWINCH)}
     io = Files()
     files.append(io)
-    assert run(translated(["--rm", busybox, "true"], engine_api), engine_api, io.terminal) == 0
+    assert run_container(translated(["--rm", busybox, "true"], engine_api), engine_api, io.terminal) == 0
     assert {signum: signal.getsignal(signum) for signum in before} == before
 
 
@@ -184,7 +184,7 @@ def test_failing_created_hook_leaves_nothing(engine_api, busybox, files, case_la
     cidfile = tmp_path / "cid"
     args = ["-l", case_label, "-v", "/csdt-anonymous", "--cidfile", str(cidfile), busybox, "true"]
     with pytest.raises(raised) as failed:
-        run(translated(args, engine_api), engine_api, io.terminal, hooks)
+        run_container(translated(args, engine_api), engine_api, io.terminal, hooks)
     if raised is CsDockerError:
         assert failed.value.exit_code == 125
         assert failed.value.message == str(error)
@@ -201,5 +201,5 @@ def test_failing_created_hook_leaves_nothing(engine_api, busybox, files, case_la
     assert not cidfile.exists()
     assert io.read() == (b"", b"")
     again = translated(["--rm", "-l", case_label, "--cidfile", str(cidfile), busybox, "true"], engine_api)
-    assert run(again, engine_api, io.terminal) == 0
+    assert run_container(again, engine_api, io.terminal) == 0
     assert len(cidfile.read_text()) == 64

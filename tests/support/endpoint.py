@@ -28,7 +28,9 @@ __all__ = ["MODES", "CredentialsEndpoint", "IssuedCredentials"]
 # ok: serve credentials. The others are the failure modes the tests exercise
 # (redirect: a 302 to the same URL, which a client must not follow).
 MODES = ("ok", "unauthorized", "error500", "timeout", "malformed", "missing_keys", "expired", "not_found",
-         "redirect")
+         "redirect", "endless")
+# "endless": a 200 whose body (no Content-Length) goes on until the client hangs up, up to this many bytes.
+ENDLESS_LIMIT = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class CredentialsEndpoint(Serving):
     clock_skew: float = 0.0  # seconds added to the endpoint's idea of now (Expiration and the Date header)
     fail_first: int = 0  # the first N requests get a 500, whatever the mode (a flaky endpoint)
     overrides: dict[str, object] = field(default_factory=dict)  # merged into the body; None removes a key
+    sent_bytes: int = 0  # what "endless" managed to send before the client hung up
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -154,7 +157,23 @@ class CredentialsEndpoint(Serving):
                     return self.send(302, b"{}", location=endpoint.url)
                 if mode == "malformed":
                     return self.send(200, b'{"AccessKeyId": "ASIA..., oops')
+                if mode == "endless":
+                    return self.endless()
                 return self.send(200, json.dumps(endpoint.body()).encode())
+
+            def endless(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                chunk = b'{"SecretAccessKey": "' + b"s" * (1024 * 1024)
+                while endpoint.sent_bytes < ENDLESS_LIMIT:
+                    try:
+                        self.wfile.write(chunk)
+                    except OSError:
+                        return
+                    endpoint.sent_bytes += len(chunk)
+                self.close_connection = True
 
             def send(self, status: int, payload: bytes, location: str | None = None) -> None:
                 self.send_response(status)
@@ -175,5 +194,8 @@ class CredentialsEndpoint(Serving):
                 address_family = socket.AF_INET6
 
             server_cls = V6Server
-        self._serve(server_cls((family_host, self.port), Handler))
+        server = server_cls((family_host, self.port), Handler)
+        # A client that hangs up on purpose (an answer it refuses to read whole) is no error here.
+        server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
+        self._serve(server)
         return self

@@ -28,6 +28,7 @@ __all__ = [
     "Call",
     "container_env",
     "env_mode_argv",
+    "followers_of",
     "loop_script",
     "parse_calls",
     "port_refuses",
@@ -124,6 +125,13 @@ def port_refuses(url: str) -> bool:
             return False
     except ConnectionRefusedError:
         return True
+
+
+def followers_of(container_id: str) -> list[int]:
+    """The detached relays serving ``container_id``, found by the title they show (and nothing else)."""
+    from cloudshell_docker.relay.follower import follower_title
+
+    return processes_mentioning(follower_title(container_id))
 
 
 def processes_mentioning(text: str) -> list[int]:

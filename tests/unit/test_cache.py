@@ -377,3 +377,109 @@ def test_parallel_first_runs_make_one_fetch(tmp_path):
     assert len(counter.read_text().split()) == 1
     assert len({value for _, value in got}) == 1  # every run got the one set that was fetched
     assert mode(next(cache_dir.glob("*.json"))) == 0o600
+
+
+# The directory cannot be redirected: opened once, everything else relative to it.
+
+def attacker_dir(tmp_path: Path) -> tuple[Path, dict[str, float]]:
+    """A directory someone else points the cache at, holding an old entry-like file and a file of theirs."""
+    target = tmp_path / "attacker"
+    target.mkdir(mode=0o755)
+    target.chmod(0o755)
+    stale = time.time() - 14 * 3600
+    for name in ("f" * 64 + ".json", "their-notes.json"):
+        (target / name).write_text("{}")
+        os.utime(target / name, (stale, stale))
+    return target, {p.name: p.stat().st_mtime for p in target.iterdir()}
+
+
+def test_a_swap_for_a_symlink_during_the_sts_call_writes_nothing_elsewhere(h, tmp_path):
+    target, before = attacker_dir(tmp_path)
+    moved = tmp_path / "moved-sts"
+
+    class SwappingSts(FakeSts):
+        """Stands in for STS; while it 'waits for the answer', the directory is swapped for a symlink."""
+
+        def fetch(self) -> AwsCredentials:
+            h.dir.rename(moved)
+            h.dir.symlink_to(target)
+            return super().fetch()
+
+    inner = SwappingSts()
+    h.cached(inner).fetch()
+    assert {p.name: p.stat().st_mtime for p in target.iterdir()} == before  # nothing written, nothing pruned
+    assert mode(target) == 0o755  # not chmod-ed
+    # The entry went where the cache directory was opened: the directory that was moved away.
+    assert (moved / f"{cache_key(inner.cache_identity())}.json").exists()
+    assert not any(p.name.startswith(".tmp-") for p in target.iterdir())
+
+
+def test_a_symlinked_sts_directory_is_never_followed(h, tmp_path):
+    target, before = attacker_dir(tmp_path)
+    h.dir.parent.mkdir(parents=True)
+    h.dir.symlink_to(target)
+    inner = FakeSts()
+    h.cached(inner).fetch()
+    assert h.dir.is_dir()
+    assert not h.dir.is_symlink()
+    assert {p.name: p.stat().st_mtime for p in target.iterdir()} == before
+    assert mode(target) == 0o755
+
+
+@pytest.mark.parametrize("loose", [0o775, 0o777, 0o757])
+def test_a_parent_writable_by_others_is_refused(h, tmp_path, loose):
+    parent = tmp_path / "cache"
+    parent.mkdir()
+    parent.chmod(loose)
+    inner = FakeSts()
+    h.cached(inner).fetch()
+    h.cached(inner).fetch()
+    assert inner.calls == 2  # no cache
+    assert not (parent / "csdocker").exists()
+    assert len(h.warnings) == 2
+    assert h.warnings[0] == (f"the credentials cache {h.dir} is not safe: other users can write to {parent}; "
+                             "continuing without it")
+
+
+def test_a_sticky_parent_like_tmp_is_accepted(h, tmp_path):
+    parent = tmp_path / "cache"
+    parent.mkdir()
+    parent.chmod(0o1777)
+    inner = FakeSts()
+    h.cached(inner).fetch()
+    h.cached(inner).fetch()
+    assert inner.calls == 1
+    assert h.warnings == []
+
+
+def test_prune_removes_only_names_csdocker_writes(h):
+    inner = FakeSts()
+    h.cached(inner).fetch()
+    stale = time.time() - 14 * 3600
+    names = {"0" * 64 + ".json": False, ".tmp-0123456789abcdef.json": False, "notes.json": True,
+             "0" * 63 + ".json": True, ".tmp-other.json": True, "A" * 64 + ".json": True}
+    for name in names:
+        (h.dir / name).write_text("{}")
+        os.utime(h.dir / name, (stale, stale))
+    h.cached(FakeSts(identity={"role_arn": "another"})).fetch()
+    assert {name: (h.dir / name).exists() for name in names} == names
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("SecretAccessKey", "secret\nStart-Process calc.exe #"),
+    ("SessionToken", "token $(touch /tmp/csdt-pwned)"),
+    ("AccessKeyId", "ASIA'`id`'000000000"),
+])
+def test_a_cached_entry_with_hostile_values_is_refused_and_replaced(h, field, value):
+    import json
+
+    inner = FakeSts()
+    h.cached(inner).fetch()
+    entry = h.entry(inner)
+    doc = json.loads(entry.read_text())
+    doc[field] = value
+    entry.write_text(json.dumps(doc))
+    creds = h.cached(inner).fetch()
+    assert inner.calls == 2
+    assert value not in (creds.access_key_id, creds.secret_access_key, creds.session_token)
+    assert h.warnings == [f"ignoring the cached credentials {entry} (corrupt); replacing them"]

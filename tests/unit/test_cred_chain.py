@@ -156,3 +156,19 @@ def test_no_secret_in_description_or_repr(monkeypatch, tmp_path):
     text = json.dumps([source.description, repr(source.fetch())])
     assert "chain-secret-9" not in text
     assert "chain-token-9" not in text
+
+
+@pytest.mark.parametrize(("variables", "field"), [
+    ({"AWS_ACCESS_KEY_ID": "AKID'$(touch /tmp/csdt-pwned)'", "AWS_SECRET_ACCESS_KEY": "chain-secret-1"},
+     "AccessKeyId"),
+    ({"AWS_ACCESS_KEY_ID": "AKIDCSDTCHAIN0010", "AWS_SECRET_ACCESS_KEY": "chain\nsecret"}, "SecretAccessKey"),
+    ({"AWS_ACCESS_KEY_ID": "AKIDCSDTCHAIN0011", "AWS_SECRET_ACCESS_KEY": "chain-secret-1",
+      "AWS_SESSION_TOKEN": "tok en"}, "Token"),
+])
+def test_hostile_values_from_the_chain_are_refused(monkeypatch, tmp_path, variables, field):
+    isolate_aws(monkeypatch, tmp_path, **variables)
+    with pytest.raises(CredentialError) as caught:
+        DefaultChainSource().fetch()
+    assert str(caught.value).startswith(f"default chain gave a malformed {field}: it ")
+    for value in variables.values():
+        assert value not in str(caught.value)

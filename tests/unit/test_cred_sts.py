@@ -442,3 +442,46 @@ def test_settings_repr_hides_the_mfa_code():
     assert "987654" not in repr(settings)
     assert settings == AssumeRoleSettings(role_arn="arn:aws:iam::123456789012:role/x", mfa_serial=SERIAL,
                                           mfa_token="987654")
+
+
+def sts_answer(access_key_id: str, secret: str, token: str) -> Callable[[Any], AWSResponse]:
+    """A before-send answer: an AssumeRole success document carrying the given values."""
+    from xml.sax.saxutils import escape
+
+    body = (
+        '<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials>'
+        f"<AccessKeyId>{escape(access_key_id)}</AccessKeyId><SecretAccessKey>{escape(secret)}</SecretAccessKey>"
+        f"<SessionToken>{escape(token)}</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration>"
+        "</Credentials><AssumedRoleUser><AssumedRoleId>AROAX:s</AssumedRoleId>"
+        "<Arn>arn:aws:sts::123456789012:assumed-role/r/s</Arn></AssumedRoleUser></AssumeRoleResult>"
+        "<ResponseMetadata><RequestId>csdt-2</RequestId></ResponseMetadata></AssumeRoleResponse>"
+    ).encode()
+
+    def respond(request: Any) -> AWSResponse:
+        return AWSResponse(request.url, 200, {"Content-Type": "text/xml"}, RawBody(body))
+
+    return respond
+
+
+GOOD = ("ASIACSDTSTSHOSTILE01", "wJalrXUtnFEMI/K7MDENG+bPxRfiCY", "IQoJb3JpZ2luX2Vj/token=")
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("AccessKeyId", "ASIACSDTSTS0001'$(id)"),
+    ("SecretAccessKey", "secret\nStart-Process calc.exe #"),
+    ("Token", "token `id` with spaces"),
+])
+def test_a_hostile_sts_answer_is_refused_naming_the_field(sts_env, role, field, value):
+    values = dict(zip(("AccessKeyId", "SecretAccessKey", "Token"), GOOD, strict=True))
+    values[field] = value
+    wire = Wire(respond=sts_answer(values["AccessKeyId"], values["SecretAccessKey"], values["Token"]))
+    with pytest.raises(CredentialError) as caught:
+        source(role, wire=wire).fetch()
+    assert str(caught.value).startswith(f"sts assume-role {role} gave a malformed {field}: it ")
+    assert value not in str(caught.value)
+
+
+def test_a_well_formed_sts_answer_passes_the_check(sts_env, role):
+    wire = Wire(respond=sts_answer(*GOOD))
+    creds = source(role, wire=wire).fetch()
+    assert (creds.access_key_id, creds.secret_access_key, creds.session_token) == GOOD

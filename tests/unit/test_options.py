@@ -40,7 +40,9 @@ def test_typer_commands_offer_every_source_option(command):
         if flag.run_only:
             assert flag.name not in declared
             continue
-        assert flag.name in declared, flag.name
+        for name in flag.names:
+            assert name in declared, name
+            assert declared[name] is declared[flag.name], name  # an alias is the same option
         param = declared[flag.name]
         assert param.is_flag == (not flag.takes_value), flag.name
         assert param.multiple == flag.repeatable, flag.name

@@ -94,3 +94,14 @@ def test_an_own_option_that_shadows_a_command_flag_is_a_programming_error():
     # csdocker's options of the same names (it spells them differently).
     with pytest.raises(ValueError, match="--tag"):
         parse(["x"], FlagTable([Flag("--tag", "-t")]), own=OWN_FLAGS)
+
+
+def test_own_options_are_known_by_their_aliases_too():
+    parsed = parse(["--no-sts-cache", "--session-tag", "a=b", "."], TABLE, own=OWN_FLAGS, interspersed=True)
+    assert parsed.own == {"no_cache": True, "tags": ("a=b",)}
+    assert parsed.kept == (".",)
+
+
+def test_an_own_alias_that_shadows_a_command_flag_is_a_programming_error_too():
+    with pytest.raises(ValueError, match="--session-tag"):
+        parse(["x"], FlagTable([Flag("--session-tag")]), own=OWN_FLAGS)

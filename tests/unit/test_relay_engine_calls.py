@@ -22,7 +22,7 @@ import pytest
 from cloudshell_docker.engine.api import DaemonError, Engine, NoAnswer
 from cloudshell_docker.errors import EngineError, ExitCode
 from cloudshell_docker.relay import network as network_module
-from cloudshell_docker.relay.follower import container_state
+from cloudshell_docker.relay.follower import container_state, follow_container
 from cloudshell_docker.relay.network import ManagedNetwork, connect_container, ensure_network
 
 NETWORK = ManagedNetwork(name="csdt-relaynet-unit", subnet="169.254.150.0/24", gateway="169.254.150.2")
@@ -43,6 +43,7 @@ class StandInEngine:
     routes: dict[tuple[str, str], Any] = field(default_factory=dict)
     requests: list[tuple[str, str, Any]] = field(default_factory=list)
     connections: int = 0
+    raw_paths: list[str] = field(default_factory=list)  # with their query strings
 
     def answer(self, method: str, path: str, body: Any) -> Answer | object:
         self.requests.append((method, path, body))
@@ -66,6 +67,7 @@ def _handler(engine: StandInEngine) -> type[BaseHTTPRequestHandler]:
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
+            engine.raw_paths.append(self.path.removeprefix("/v1.41"))
             path = self.path.split("?")[0].removeprefix("/v1.41")
             answer = engine.answer(self.command, path, json.loads(raw) if raw else None)
             if answer is DROP:
@@ -317,3 +319,17 @@ def test_the_follower_s_view_of_the_container(stand_in, answer, state):
 
 def test_the_follower_s_view_of_an_engine_that_is_not_there(tmp_path):
     assert container_state(engine_at(str(tmp_path / "nothing.sock")), "abc") == "unknown"
+
+
+def test_the_follower_waits_for_removal_not_for_a_stop(stand_in):
+    # Running, then stopped (a wait for "removed" answers only when it is gone), then removed.
+    stand_in.routes[("GET", "/containers/abc/json")] = [
+        (200, {"State": {"Running": True, "Restarting": False}}),
+        (200, {"State": {"Running": False, "Restarting": False, "Status": "exited"}}),
+        (404, {"message": "No such container: abc"}),
+    ]
+    stand_in.routes[("POST", "/containers/abc/wait")] = (200, {"StatusCode": 0})
+    follow_container(engine_at(stand_in.socket_path), "abc", sleep=no_sleep)
+    waits = [path for path in stand_in.raw_paths if path.startswith("/containers/abc/wait")]
+    assert waits == ["/containers/abc/wait?condition=removed"] * 2  # stopped is waited on again: it may start
+    assert [path for method, path, _ in stand_in.requests if method == "GET"] == ["/containers/abc/json"] * 3

@@ -5,6 +5,9 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import sys
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -14,7 +17,13 @@ from botocore.exceptions import CredentialRetrievalError
 
 from cloudshell_docker.errors import EngineError
 from cloudshell_docker.relay.keeper import CredentialKeeper
-from cloudshell_docker.relay.server import CREDENTIALS_PATH, RelayServer, token_matches
+from cloudshell_docker.relay.server import (
+    CREDENTIALS_PATH,
+    HEAD_DEADLINE_SECONDS,
+    UNAVAILABLE_MESSAGE,
+    RelayServer,
+    token_matches,
+)
 from tests.support.relay_sources import FakeClock, RotatingSource
 
 TOKEN = "relay-token-" + "z" * 30
@@ -80,13 +89,16 @@ def test_any_other_method_is_404_even_with_the_token(server, method):
     assert "AccessKeyId" not in body
 
 
-def test_no_credentials_to_give_is_500_with_the_sources_words(server, source):
+def test_no_credentials_to_give_is_500_with_a_generic_message_and_the_detail_kept_for_the_owner(server, source):
     source.clock.advance(3601)
-    source.failing = "container credentials endpoint at 127.0.0.1:9 failed with HTTP 500 (3 attempts)"
+    source.failing = ("sts assume-role arn:aws:iam::123456789012:role/secret-role failed: AccessDenied: "
+                      "User arn:aws:iam::123456789012:user/alice is not authorized; see /home/alice/.aws/config")
     status, body = ask(server)
     assert status == 500
-    assert body["code"] == "CredentialsUnavailable"
-    assert "failed with HTTP 500" in body["message"]
+    assert body == {"code": "CredentialsUnavailable", "message": UNAVAILABLE_MESSAGE}
+    for detail in ("arn:aws", "secret-role", "AccessDenied", "/home/alice", "alice"):
+        assert detail not in json.dumps(body)
+    assert "AccessDenied" in (server.keeper.last_error or "")  # the owner's diagnostics have it
 
 
 def test_botocore_takes_the_answer_as_container_credentials(server, source):
@@ -144,3 +156,127 @@ def test_port_zero_gives_each_relay_its_own_port(source):
 ])
 def test_token_matches(given, expected):
     assert token_matches(given, TOKEN) is expected
+
+
+# Slow and many clients: 200 connections trickling a byte every 4 s must not hold the relay.
+
+SLOW_CLIENTS = 200
+TRICKLE_SECONDS = 4.0
+CUT_OFF_WITHIN = 20.0
+
+
+def is_cut_off(sock: socket.socket) -> bool:
+    """Whether the server has closed (or reset) this connection, without waiting."""
+    sock.settimeout(None)  # MSG_DONTWAIT on a socket with a timeout would wait for it
+    try:
+        return sock.recv(1024, socket.MSG_DONTWAIT) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
+def test_slow_clients_cannot_hold_the_relay(server, source):
+    slow: list[socket.socket] = []
+    started = time.monotonic()
+    try:
+        for _ in range(SLOW_CLIENTS):
+            sock = socket.create_connection((server.host, server.port), timeout=5)
+            sock.sendall(b"G")  # the first byte of a request head that never ends
+            slow.append(sock)
+        cut_at: dict[int, float] = {}
+        fetch_seconds: list[float] = []
+        rounds = int(CUT_OFF_WITHIN / TRICKLE_SECONDS) + 1  # bounded: at most six rounds
+        for round_number in range(rounds):
+            for index, sock in enumerate(slow):
+                if index in cut_at:
+                    continue
+                if is_cut_off(sock):
+                    cut_at[index] = time.monotonic() - started
+                    continue
+                try:
+                    sock.sendall(b"E")
+                except OSError:
+                    cut_at[index] = time.monotonic() - started
+            if round_number == 0:
+                # The container's own fetch, while the slow ones that still hold a slot trickle on.
+                still_open = SLOW_CLIENTS - len(cut_at)
+                asked = time.monotonic()
+                status, body = ask(server)
+                fetch_seconds.append(time.monotonic() - asked)
+                assert status == 200
+                assert body["AccessKeyId"] == source.issued[-1].access_key_id
+                assert still_open > 0
+            if len(cut_at) == SLOW_CLIENTS:
+                break
+            time.sleep(TRICKLE_SECONDS)
+        for index, sock in enumerate(slow):
+            if index not in cut_at and is_cut_off(sock):
+                cut_at[index] = time.monotonic() - started
+        assert len(fetch_seconds) == 1
+        assert fetch_seconds[0] < 3.0, fetch_seconds
+        sys.stderr.write(f"\n{SLOW_CLIENTS} slow clients: the fetch took {fetch_seconds[0]:.3f} s; "
+                         f"the last slow connection was cut after {max(cut_at.values()):.1f} s\n")
+        assert len(cut_at) == SLOW_CLIENTS, f"{SLOW_CLIENTS - len(cut_at)} slow connections still open"
+        assert max(cut_at.values()) < CUT_OFF_WITHIN
+    finally:
+        for sock in slow:
+            sock.close()
+
+
+def test_a_head_that_trickles_in_is_cut_at_the_deadline_though_each_read_is_quick(server):
+    with socket.create_connection((server.host, server.port), timeout=5) as sock:
+        started = time.monotonic()
+        head = f"GET {CREDENTIALS_PATH} HTTP/1.0\r\nAuthorization: {TOKEN}\r\nX-Padding: ".encode()
+        sent_all = True
+        for byte in range(len(head) + 400):
+            try:
+                sock.sendall(head[byte:byte + 1] if byte < len(head) else b"x")
+            except OSError:
+                sent_all = False
+                break
+            if is_cut_off(sock):
+                sent_all = False
+                break
+            time.sleep(0.05)
+        assert not sent_all
+        assert time.monotonic() - started < HEAD_DEADLINE_SECONDS + 2
+
+
+def test_a_hand_over_waits_for_token_holders_only(server):
+    idle = socket.create_connection((server.host, server.port), timeout=5)  # never sends a thing
+    try:
+        time.sleep(0.2)
+        started = time.monotonic()
+        server.pause(drain=30)
+        assert time.monotonic() - started < 2
+    finally:
+        idle.close()
+
+
+def test_a_hand_over_waits_for_an_answer_in_flight(source):
+    gate = threading.Event()
+
+    class SlowKeeper(CredentialKeeper):
+        def handout(self):  # type: ignore[no-untyped-def]
+            gate.wait(5)
+            return super().handout()
+
+    keeper = SlowKeeper(source, clock=source.clock, sleep=source.clock.sleep)
+    keeper.prime()
+    relay = RelayServer("127.0.0.1", 0, TOKEN, keeper)
+    relay.serve()
+    try:
+        answers: list[int] = []
+        asking = threading.Thread(target=lambda: answers.append(ask(relay)[0]))
+        asking.start()
+        time.sleep(0.3)
+        threading.Timer(1.0, gate.set).start()
+        started = time.monotonic()
+        relay.pause(drain=10)
+        assert 0.5 < time.monotonic() - started < 5
+        asking.join(5)
+        assert answers == [200]
+    finally:
+        gate.set()
+        relay.close()

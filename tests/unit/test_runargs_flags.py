@@ -25,10 +25,11 @@ DOCKER_SHORTS = {flag.short for flag in DOCKER_FLAGS if flag.short}
 
 @pytest.mark.parametrize("own", OWN_FLAGS, ids=[flag.name for flag in OWN_FLAGS])
 def test_no_own_option_is_a_docker_flag_or_alias(own):
-    assert own.name.startswith("--")
-    assert len(own.name) > 3
-    assert own.name not in DOCKER_SPELLINGS
-    assert own.name[1:] not in DOCKER_SHORTS  # "-x" spelled as a long option would still be ambiguous
+    for name in own.names:
+        assert name.startswith("--")
+        assert len(name) > 3
+        assert name not in DOCKER_SPELLINGS
+        assert name[1:] not in DOCKER_SHORTS  # "-x" spelled as a long option would still be ambiguous
 
 
 def test_every_spelling_names_one_flag():

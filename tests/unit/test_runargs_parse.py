@@ -56,6 +56,13 @@ def test_own_options_anywhere_before_image_and_not_in_docker_args():
     assert parsed.command == ("--region", "x")  # after IMAGE everything is the container's
 
 
+def test_own_options_by_their_aliases():
+    parsed = parse_run_args(["--no-sts-cache", "--session-tag", "a=b", "--tag", "c=d", "--session-policy", "p.json",
+                             IMAGE])
+    assert parsed.own == {"no_cache": True, "tags": ("a=b", "c=d"), "policy_file": "p.json"}
+    assert parsed.docker_args == ()
+
+
 def test_own_option_as_a_docker_flag_value_is_the_value():
     parsed = parse_run_args(["-e", "--role-arn", IMAGE])
     assert parsed.own == {}

@@ -151,3 +151,43 @@ def test_translation_does_not_share_state_between_calls():
     first.config["HostConfig"]["Mounts"].append("mutated")
     second = spec_for("--mount", "type=tmpfs,dst=/t", "--gpus", "all")
     assert second.config["HostConfig"]["Mounts"] == [{"Type": "tmpfs", "Target": "/t"}]
+
+
+def _handed_on() -> set[str]:
+    from dataclasses import fields
+
+    from cloudshell_docker.run.translate import _Translation
+
+    return {item.name for item in fields(_Translation)} - {"flags", "context", "parsed", "body"}
+
+
+def test_each_step_reads_only_what_an_earlier_step_wrote():
+    from cloudshell_docker.run.translate import STEPS
+
+    handed_on = _handed_on()
+    written: set[str] = set()
+    for step in STEPS:
+        assert step.reads <= written, f"{step.build.__name__} reads {sorted(step.reads - written)} before any write"
+        assert step.writes <= handed_on
+        written |= step.writes
+    assert written == handed_on  # every field handed on has a step that writes it
+
+
+def test_each_step_declares_the_shared_fields_its_code_uses():
+    """Read from the steps' source: a field assigned is declared written, a field read is declared."""
+    import ast
+    import inspect
+    import textwrap
+
+    from cloudshell_docker.run.translate import STEPS
+
+    handed_on = _handed_on()
+    for step in STEPS:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(step.build)))
+        used = [node for node in ast.walk(tree) if isinstance(node, ast.Attribute) and node.attr in handed_on
+                and isinstance(node.value, ast.Name) and node.value.id == "state"]
+        stored = {node.attr for node in used if isinstance(node.ctx, ast.Store)}
+        loaded = {node.attr for node in used if isinstance(node.ctx, ast.Load)}
+        name = step.build.__name__
+        assert stored == step.writes, f"{name} assigns {sorted(stored)}, declares {sorted(step.writes)}"
+        assert step.reads <= loaded <= step.reads | step.writes, f"{name} reads {sorted(loaded)}"

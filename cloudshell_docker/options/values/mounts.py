@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from cloudshell_docker.options.values.gocompat import GoValueError, go_csv_record, go_parse_bool, go_parse_uint
@@ -16,9 +18,6 @@ __all__ = [
     "volume_is_bind",
 ]
 
-_PROPAGATIONS = ("rprivate", "private", "rshared", "shared", "rslave", "slave")
-
-
 def absolute_host_path(path: str, cwd: str) -> str:
     """filepath.Abs for a relative host path that starts with '.' (the only ones the CLI resolves)."""
     if path.startswith("/") or not path.startswith("."):
@@ -27,158 +26,252 @@ def absolute_host_path(path: str, cwd: str) -> str:
     return "/" + joined.lstrip("/") if joined.startswith("//") else joined
 
 
-def parse_mount(value: str) -> dict[str, Any]:
-    """One --mount value -> the Engine API Mount object the CLI sends (relative sources kept as typed)."""
-    fields = go_csv_record(value)
-    mount: dict[str, Any] = {"Type": "volume"}
-    read_only = False
-    volume: dict[str, Any] | None = None
-    image: dict[str, Any] | None = None
-    bind: dict[str, Any] | None = None
-    tmpfs: dict[str, Any] | None = None
+# --mount, in three steps: the CSV fields into a _Mount (parse, one handler a key), the
+# combinations the CLI refuses (validate), the Engine API Mount object (serialise).
 
-    def volume_options() -> dict[str, Any]:
-        nonlocal volume
-        if volume is None:
-            volume = {"Labels": {}}
-        volume.setdefault("DriverConfig", {})
-        return volume
 
-    def bind_options() -> dict[str, Any]:
-        nonlocal bind
-        if bind is None:
-            bind = {}
-        return bind
+@dataclass
+class _BindOptions:
+    propagation: str = ""
+    non_recursive: bool = False
+    read_only_non_recursive: bool = False
+    read_only_force_recursive: bool = False
 
-    def tmpfs_options() -> dict[str, Any]:
-        nonlocal tmpfs
-        if tmpfs is None:
-            tmpfs = {}
-        return tmpfs
+    def api(self) -> dict[str, Any]:
+        return _present({"Propagation": self.propagation, "NonRecursive": self.non_recursive,
+                         "ReadOnlyNonRecursive": self.read_only_non_recursive,
+                         "ReadOnlyForceRecursive": self.read_only_force_recursive})
 
-    def set_on_map(target: dict[str, str], item: str) -> None:
-        key, _, val = item.partition("=")
-        if key:
-            target[key] = val
 
-    def parse_flag_bool(key: str, val: str, message: str) -> bool:
-        try:
-            return go_parse_bool(val)
-        except GoValueError:
-            raise GoValueError(message) from None
+@dataclass
+class _VolumeOptions:
+    no_copy: bool = False
+    labels: dict[str, str] = field(default_factory=dict)
+    subpath: str = ""
+    driver: str = ""
+    driver_options: dict[str, str] = field(default_factory=dict)
 
-    for field in fields:
-        key, sep, val = field.partition("=")
+    def api(self) -> dict[str, Any]:
+        shaped = _present({"NoCopy": self.no_copy, "Labels": self.labels, "Subpath": self.subpath})
+        shaped["DriverConfig"] = _present({"Name": self.driver, "Options": self.driver_options})
+        return shaped
+
+
+@dataclass
+class _ImageOptions:
+    subpath: str = ""
+
+    def api(self) -> dict[str, Any]:
+        return _present({"Subpath": self.subpath})
+
+
+@dataclass
+class _TmpfsOptions:
+    size_bytes: int = 0
+    mode: int = 0
+
+    def api(self) -> dict[str, Any]:
+        return _present({"SizeBytes": self.size_bytes, "Mode": self.mode})
+
+
+def _present(fields: dict[str, Any]) -> dict[str, Any]:
+    """encoding/json with omitempty: empty strings, false, zero and empty maps vanish."""
+    return {name: value for name, value in fields.items() if value}
+
+
+_GROUPS = ("volume", "image", "bind", "tmpfs")  # the option groups, by their keys' prefix
+
+
+@dataclass
+class _Mount:
+    """One --mount value as typed; an options group is sent once one of its keys was given (``given``)."""
+
+    kind: str = "volume"
+    source: str = ""
+    target: str = ""
+    read_only: bool = False
+    consistency: str = ""
+    bind: _BindOptions = field(default_factory=_BindOptions)
+    volume: _VolumeOptions = field(default_factory=_VolumeOptions)
+    image: _ImageOptions = field(default_factory=_ImageOptions)
+    tmpfs: _TmpfsOptions = field(default_factory=_TmpfsOptions)
+    given: set[str] = field(default_factory=set)
+
+    def api(self) -> dict[str, Any]:
+        """The Mount object the CLI sends (relative sources kept as typed)."""
+        result = {"Type": self.kind, **_present({"Source": self.source, "Target": self.target,
+                                                 "ReadOnly": self.read_only, "Consistency": self.consistency})}
+        for group, name, options in (("bind", "BindOptions", self.bind), ("volume", "VolumeOptions", self.volume),
+                                     ("image", "ImageOptions", self.image), ("tmpfs", "TmpfsOptions", self.tmpfs)):
+            if group in self.given:
+                result[name] = options.api()
+        return result
+
+
+def _flag_bool(key: str, value: str) -> bool:
+    try:
+        return go_parse_bool(value)
+    except GoValueError:
+        raise GoValueError(f"invalid value for {key}: {value}") from None
+
+
+def _set_on_map(target: dict[str, str], item: str) -> None:
+    key, _, value = item.partition("=")
+    if key:
+        target[key] = value
+
+
+def _bind_recursive(mount: _Mount, key: str, value: str) -> None:
+    if value == "enabled":
+        return  # the default: it gives no bind option
+    if value == "disabled":
+        mount.bind.non_recursive = True
+    elif value == "writable":
+        mount.bind.read_only_non_recursive = True
+    elif value == "readonly":
+        mount.bind.read_only_force_recursive = True
+    else:
+        raise GoValueError(
+            f'invalid value for {key}: {value} (must be "enabled", "disabled", "writable", or "readonly")')
+    mount.given.add("bind")
+
+
+def _tmpfs_size(mount: _Mount, key: str, value: str) -> None:
+    try:
+        mount.tmpfs.size_bytes = ram_in_bytes(value)
+    except GoValueError:
+        raise GoValueError(f"invalid value for {key}: {value}") from None
+
+
+def _tmpfs_mode(mount: _Mount, key: str, value: str) -> None:
+    try:
+        mount.tmpfs.mode = go_parse_uint(value, 8, 32)
+    except GoValueError:
+        raise GoValueError(f"invalid value for {key}: {value}") from None
+
+
+def _set_type(mount: _Mount, _key: str, value: str) -> None:
+    mount.kind = value.lower()
+
+
+def _set_source(mount: _Mount, _key: str, value: str) -> None:
+    mount.source = value
+
+
+def _set_target(mount: _Mount, _key: str, value: str) -> None:
+    mount.target = value
+
+
+def _set_read_only(mount: _Mount, key: str, value: str) -> None:
+    mount.read_only = _flag_bool(key, value)
+
+
+def _set_consistency(mount: _Mount, _key: str, value: str) -> None:
+    mount.consistency = value.lower()
+
+
+def _bind_propagation(mount: _Mount, _key: str, value: str) -> None:
+    mount.bind.propagation = value.lower()
+
+
+def _bind_nonrecursive(mount: _Mount, key: str, value: str) -> None:
+    mount.bind.non_recursive = _flag_bool(key, value)
+
+
+def _volume_subpath(mount: _Mount, _key: str, value: str) -> None:
+    mount.volume.subpath = value
+
+
+def _volume_nocopy(mount: _Mount, key: str, value: str) -> None:
+    mount.volume.no_copy = _flag_bool(key, value)
+
+
+def _volume_label(mount: _Mount, _key: str, value: str) -> None:
+    _set_on_map(mount.volume.labels, value)
+
+
+def _volume_driver(mount: _Mount, _key: str, value: str) -> None:
+    mount.volume.driver = value
+
+
+def _volume_opt(mount: _Mount, _key: str, value: str) -> None:
+    _set_on_map(mount.volume.driver_options, value)
+
+
+def _image_subpath(mount: _Mount, _key: str, value: str) -> None:
+    mount.image.subpath = value
+
+
+# key=value fields: the (lower-cased) key -> what it sets. A key of an options group
+# (bind-*, volume-*, ...) gives that group, bind-recursive only for a value other than its default.
+_KEYED: dict[str, Callable[[_Mount, str, str], None]] = {
+    "type": _set_type,
+    "source": _set_source, "src": _set_source,
+    "target": _set_target, "dst": _set_target, "destination": _set_target,
+    "readonly": _set_read_only, "ro": _set_read_only,
+    "consistency": _set_consistency,
+    "bind-propagation": _bind_propagation,
+    "bind-nonrecursive": _bind_nonrecursive,
+    "bind-recursive": _bind_recursive,
+    "volume-subpath": _volume_subpath,
+    "volume-nocopy": _volume_nocopy,
+    "volume-label": _volume_label,
+    "volume-driver": _volume_driver,
+    "volume-opt": _volume_opt,
+    "image-subpath": _image_subpath,
+    "tmpfs-size": _tmpfs_size,
+    "tmpfs-mode": _tmpfs_mode,
+}
+# The keys that may stand alone: "key" is "key=true".
+_BARE = ("readonly", "ro", "volume-nocopy", "bind-nonrecursive")
+
+
+def _parse_mount_fields(value: str) -> _Mount:
+    mount = _Mount()
+    for item in go_csv_record(value):
+        key, sep, val = item.partition("=")
         key = key.lower()
         if not sep:
-            if key in ("readonly", "ro"):
-                read_only = True
-            elif key == "volume-nocopy":
-                volume_options()["NoCopy"] = True
-            elif key == "bind-nonrecursive":
-                bind_options()["NonRecursive"] = True
-            else:
-                raise GoValueError(f"invalid field '{field}' must be a key=value pair")
-            continue
-        if key == "type":
-            mount["Type"] = val.lower()
-        elif key in ("source", "src"):
-            mount["Source"] = val
-        elif key in ("target", "dst", "destination"):
-            mount["Target"] = val
-        elif key in ("readonly", "ro"):
-            read_only = parse_flag_bool(key, val, f"invalid value for {key}: {val}")
-        elif key == "consistency":
-            mount["Consistency"] = val.lower()
-        elif key == "bind-propagation":
-            bind_options()["Propagation"] = val.lower()
-        elif key == "bind-nonrecursive":
-            bind_options()["NonRecursive"] = parse_flag_bool(key, val, f"invalid value for {key}: {val}")
-        elif key == "bind-recursive":
-            if val == "enabled":
-                pass
-            elif val == "disabled":
-                bind_options()["NonRecursive"] = True
-            elif val == "writable":
-                bind_options()["ReadOnlyNonRecursive"] = True
-            elif val == "readonly":
-                bind_options()["ReadOnlyForceRecursive"] = True
-            else:
-                raise GoValueError(
-                    f'invalid value for {key}: {val} (must be "enabled", "disabled", "writable", or "readonly")'
-                )
-        elif key == "volume-subpath":
-            volume_options()["Subpath"] = val
-        elif key == "volume-nocopy":
-            volume_options()["NoCopy"] = parse_flag_bool(key, val, f"invalid value for volume-nocopy: {val}")
-        elif key == "volume-label":
-            set_on_map(volume_options()["Labels"], val)
-        elif key == "volume-driver":
-            volume_options()["DriverConfig"]["Name"] = val
-        elif key == "volume-opt":
-            set_on_map(volume_options()["DriverConfig"].setdefault("Options", {}), val)
-        elif key == "image-subpath":
-            image = image if image is not None else {}
-            image["Subpath"] = val
-        elif key == "tmpfs-size":
-            try:
-                tmpfs_options()["SizeBytes"] = ram_in_bytes(val)
-            except GoValueError:
-                raise GoValueError(f"invalid value for {key}: {val}") from None
-        elif key == "tmpfs-mode":
-            try:
-                tmpfs_options()["Mode"] = go_parse_uint(val, 8, 32)
-            except GoValueError:
-                raise GoValueError(f"invalid value for {key}: {val}") from None
-        else:
-            raise GoValueError(f"unexpected key '{key}' in '{field}'")
+            if key not in _BARE:
+                raise GoValueError(f"invalid field '{item}' must be a key=value pair")
+            val = "true"
+        handler = _KEYED.get(key)
+        if handler is None:
+            raise GoValueError(f"unexpected key '{key}' in '{item}'")
+        handler(mount, key, val)
+        group = key.partition("-")[0]
+        if group in _GROUPS and key != "bind-recursive":
+            mount.given.add(group)
+    return mount
 
-    kind = mount["Type"]
+
+def _check_mount(mount: _Mount) -> None:
+    kind = mount.kind
     if kind == "":
         raise GoValueError("type is required")
-    if not mount.get("Target"):
+    if not mount.target:
         raise GoValueError("target is required")
-    for options, prefix, wanted in ((volume, "volume", "volume"), (image, "image", "image"),
-                                    (bind, "bind", "bind"), (tmpfs, "tmpfs", "tmpfs")):
-        if options is not None and kind != wanted:
-            raise GoValueError(f"cannot mix '{prefix}-*' options with mount type '{kind}'")
-    if bind is not None:
-        if bind.get("ReadOnlyNonRecursive") and not read_only:
-            raise GoValueError("option 'bind-recursive=writable' requires 'readonly' to be specified in conjunction")
-        if bind.get("ReadOnlyForceRecursive"):
-            if not read_only:
-                raise GoValueError(
-                    "option 'bind-recursive=readonly' requires 'readonly' to be specified in conjunction")
-            if bind.get("Propagation") != "rprivate":
-                raise GoValueError("option 'bind-recursive=readonly' requires 'bind-propagation=rprivate' "
-                                   "to be specified in conjunction")
-    # encoding/json with omitempty: empty strings, false and empty maps vanish; options objects stay.
-    result: dict[str, Any] = {"Type": kind}
-    for name in ("Source", "Target"):
-        if mount.get(name):
-            result[name] = mount[name]
-    if read_only:
-        result["ReadOnly"] = True
-    if mount.get("Consistency"):
-        result["Consistency"] = mount["Consistency"]
-    if bind is not None:
-        result["BindOptions"] = {k: v for k, v in bind.items() if v}
-    if volume is not None:
-        shaped: dict[str, Any] = {}
-        if volume.get("NoCopy"):
-            shaped["NoCopy"] = True
-        if volume.get("Labels"):
-            shaped["Labels"] = volume["Labels"]
-        if volume.get("Subpath"):
-            shaped["Subpath"] = volume["Subpath"]
-        driver = volume["DriverConfig"]
-        shaped["DriverConfig"] = {k: v for k, v in driver.items() if v}
-        result["VolumeOptions"] = shaped
-    if image is not None:
-        result["ImageOptions"] = {k: v for k, v in image.items() if v}
-    if tmpfs is not None:
-        result["TmpfsOptions"] = {k: v for k, v in tmpfs.items() if v}
-    return result
+    for group in _GROUPS:
+        if group in mount.given and kind != group:
+            raise GoValueError(f"cannot mix '{group}-*' options with mount type '{kind}'")
+    if "bind" not in mount.given:
+        return
+    bind = mount.bind
+    if bind.read_only_non_recursive and not mount.read_only:
+        raise GoValueError("option 'bind-recursive=writable' requires 'readonly' to be specified in conjunction")
+    if bind.read_only_force_recursive:
+        if not mount.read_only:
+            raise GoValueError("option 'bind-recursive=readonly' requires 'readonly' to be specified in conjunction")
+        if bind.propagation != "rprivate":
+            raise GoValueError("option 'bind-recursive=readonly' requires 'bind-propagation=rprivate' "
+                               "to be specified in conjunction")
+
+
+def parse_mount(value: str) -> dict[str, Any]:
+    """One --mount value -> the Engine API Mount object the CLI sends (relative sources kept as typed)."""
+    mount = _parse_mount_fields(value)
+    _check_mount(mount)
+    return mount.api()
 
 
 def _is_windows_drive(buffer: str, char: str) -> bool:

@@ -7,9 +7,15 @@ from dataclasses import dataclass
 
 from cloudshell_docker.options.values.gocompat import GoValueError, go_atoi, go_csv_record
 
-__all__ = ["NetworkAttachment", "parse_network"]
+__all__ = ["NetworkAttachment", "container_mode_target", "parse_network"]
 
 _LONG_SYNTAX = re.compile(r"\w+=\w+(,\w+=\w+)*", re.ASCII)
+
+
+def container_mode_target(mode: str) -> str | None:
+    """NAME of a ``container:NAME`` namespace mode (--network, --pid); None for any other mode."""
+    kind, sep, name = mode.partition(":")
+    return name if sep and kind == "container" else None
 
 
 @dataclass(frozen=True)

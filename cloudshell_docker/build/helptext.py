@@ -1,0 +1,22 @@
+"""The head of ``csdocker build --help``: csdocker's own options; the docker CLI's help follows it."""
+
+from __future__ import annotations
+
+from cloudshell_docker.build.args import BUILD_OWN_FLAGS
+
+__all__ = ["build_help_head"]
+
+
+def build_help_head() -> str:
+    lines = [
+        "csdocker build: the docker CLI's BuildKit build, with the AWS credentials as the secrets 'aws'",
+        "(a shared-credentials file) and 'aws-config' (the region), e.g.",
+        "  RUN --mount=type=secret,id=aws,target=/root/.aws/credentials aws s3 cp ...",
+        "",
+        "csdocker options (mix freely with docker build's):",
+    ]
+    for flag in BUILD_OWN_FLAGS:
+        if not flag.run_only:
+            spelled = f"{', '.join(flag.names)} {flag.metavar}".rstrip()
+            lines.append(f"  {spelled:<34} {flag.help}")
+    return "\n".join(lines) + "\n\n"

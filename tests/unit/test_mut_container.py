@@ -300,3 +300,13 @@ def test_a_token_file_with_a_line_break_is_named_in_the_error(scripted, tmp_path
     assert str(caught.value) == (f"the container authorization token from AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE "
                                  f"({token_file}) contains a CR or LF character")
     assert scripted.requests == 0
+
+
+@pytest.mark.parametrize("token", ["tok-\u20ac", "tok-\u00e9"], ids=["euro", "latin-1"])
+def test_a_token_that_is_not_ascii_is_one_line(scripted, token):
+    environ = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": scripted.url, "AWS_CONTAINER_AUTHORIZATION_TOKEN": token}
+    with pytest.raises(CredentialError) as caught:
+        ContainerEndpointSource(environ, sleep=[].append).fetch()
+    assert str(caught.value) == ("the container authorization token from AWS_CONTAINER_AUTHORIZATION_TOKEN holds a "
+                                 "character that is not ASCII")
+    assert scripted.requests == 0

@@ -6,6 +6,7 @@ secret in it. ``cli`` is the only place that prints them and picks the exit code
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from enum import IntEnum
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "EngineError",
     "ExitCode",
     "UsageError",
+    "causes",
 ]
 
 
@@ -58,3 +60,23 @@ class CredentialError(CsDockerError):
 
 class EngineError(CsDockerError):
     """The Docker engine refused, failed, or could not be reached."""
+
+
+def causes(err: BaseException) -> Iterator[BaseException]:
+    """``err`` and everything it wraps, each once (requests -> urllib3 -> OSError).
+
+    Follows ``__cause__``, ``__context__``, a ``reason`` attribute (urllib3's errors)
+    and exceptions passed as arguments (requests wraps urllib3's that way).
+    """
+    seen: set[int] = set()
+    stack: list[BaseException] = [err]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        for inner in (current.__cause__, current.__context__, getattr(current, "reason", None),
+                      *(arg for arg in current.args if isinstance(arg, BaseException))):
+            if isinstance(inner, BaseException):
+                stack.append(inner)

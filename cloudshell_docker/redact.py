@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["forget_secrets", "redact", "register_secret"]
+__all__ = ["redact", "register_secret"]
 
 _secrets: set[str] = set()
 
@@ -14,10 +14,6 @@ def register_secret(value: str | None) -> None:
     """Remember ``value`` so that ``redact`` hides it from now on."""
     if value and len(value) >= _MIN_SECRET_LEN:
         _secrets.add(value)
-
-
-def forget_secrets() -> None:
-    _secrets.clear()
 
 
 def redact(text: str) -> str:

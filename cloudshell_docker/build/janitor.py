@@ -26,8 +26,12 @@ def _janitor(read_end: int, directory: str) -> None:
         os.setsid()
         for name in _IGNORED:
             signal.signal(getattr(signal, name), signal.SIG_IGN)
-        # Asked to stop: clean up first.
-        signal.signal(signal.SIGTERM, lambda *_: (shutil.rmtree(directory, ignore_errors=True), os._exit(0)))
+        def stop(_signum: int, _frame: object) -> None:
+            # Asked to stop: clean up first.
+            shutil.rmtree(directory, ignore_errors=True)
+            os._exit(0)
+
+        signal.signal(signal.SIGTERM, stop)
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(null, fd)  # a pipeline reading csdocker's output must not wait for the janitor

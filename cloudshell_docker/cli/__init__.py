@@ -14,11 +14,11 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
+from cloudshell_docker.console import print_error, print_traceback
 from cloudshell_docker.errors import CredentialError, CsDockerError, ExitCode
 from cloudshell_docker.options.globalopts import GlobalOptions, split_global_options
-from cloudshell_docker.redact import redact
 
-__all__ = ["COMMANDS", "build_entry", "guarded", "main", "may_be_build", "print_error", "run_entry"]
+__all__ = ["COMMANDS", "build_entry", "guarded", "main", "may_be_build", "run_entry"]
 
 COMMANDS = ("run", "env", "whoami")
 
@@ -29,16 +29,12 @@ def may_be_build(rest: Sequence[str]) -> bool:
     return rest[:1] in (["build"], ["buildx"]) or rest[:2] in (["image", "build"], ["builder", "build"])
 
 
-def print_error(message: str) -> None:
-    sys.stderr.write(f"csdocker: {redact(message)}\n")
-    sys.stderr.flush()
-
-
-def guarded(action: Callable[[], int], *, for_run: bool) -> int:
+def guarded(action: Callable[[], int], *, for_run: bool, debug: bool = False) -> int:
     """Run ``action``; turn every failure into one line on stderr and an exit status.
 
     For ``run`` an error keeps its own code (125, or docker's 1 for some usage errors);
     ``env`` and ``whoami`` exit 1 when the credentials cannot be had and 2 for bad usage.
+    ``debug`` (docker's ``-D``): an internal error (a bug) also shows its traceback, redacted.
     """
     try:
         return action()
@@ -50,7 +46,9 @@ def guarded(action: Callable[[], int], *, for_run: bool) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("\n")
         return int(ExitCode.INTERRUPTED)
-    except Exception as err:  # a bug: still one line, never a traceback that could hold a secret
+    except Exception as err:  # a bug: one line; the traceback only when asked for, and redacted
+        if debug:
+            print_traceback(err)
         print_error(f"internal error: {type(err).__name__}: {err}")
         return int(ExitCode.DOCKER if for_run else ExitCode.ERROR)
 
@@ -58,7 +56,7 @@ def guarded(action: Callable[[], int], *, for_run: bool) -> int:
 def run_entry(argv: list[str], options: GlobalOptions) -> int:
     from cloudshell_docker.run.command import run_command
 
-    return guarded(lambda: run_command(argv, options), for_run=True)
+    return guarded(lambda: run_command(argv, options), for_run=True, debug=options.debug)
 
 
 def build_entry(prefix: list[str], rest: list[str], options: GlobalOptions) -> None:

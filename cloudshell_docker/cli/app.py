@@ -77,6 +77,11 @@ def _source_options(values: dict[str, Any]) -> SourceOptions:
     return source_options(given)
 
 
+# Typer hands its Context to a parameter annotated with it: the global options (-D) are its obj.
+_CONTEXT = "csdocker_context"
+_CONTEXT_PARAMETER = inspect.Parameter(_CONTEXT, inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context)
+
+
 def with_source_options(command: Callable[..., int]) -> Callable[..., None]:
     """A Typer command that takes the credential options and calls ``command(options, ...)``.
 
@@ -87,13 +92,18 @@ def with_source_options(command: Callable[..., int]) -> Callable[..., None]:
 
     @functools.wraps(command)
     def typer_command(**values: Any) -> None:
+        ctx: typer.Context = values.pop(_CONTEXT)
+
         def action() -> int:
             options = _source_options({flag.dest: values.pop(flag.dest) for flag in _SOURCE_FLAGS})
             return command(options, **values)
 
-        raise typer.Exit(guarded(action, for_run=False))
+        raise typer.Exit(guarded(action, for_run=False, debug=global_options(ctx).debug))
 
-    typer_command.__signature__ = inspect.Signature([*own, *_SOURCE_PARAMETERS])  # type: ignore[attr-defined]
+    # Typer reads a command's options from its signature, and inspect honours __signature__;
+    # a function's type does not declare that attribute, hence the ignore.
+    typer_command.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [*own, *_SOURCE_PARAMETERS, _CONTEXT_PARAMETER])
     typer_command.__annotations__ = {}
     return typer_command
 

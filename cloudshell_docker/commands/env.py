@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import TextIO
 
 from cloudshell_docker.commands.envformat import FORMATS, format_env
+from cloudshell_docker.console import warn
 from cloudshell_docker.credentials import credential_env, select_source
 from cloudshell_docker.credentials.region import resolve_region
 from cloudshell_docker.errors import UsageError
@@ -50,8 +51,8 @@ def env_command(
     register_secret(creds.session_token)
     text = format_env(credential_env(creds, region), fmt, clear=CLEARED_WHEN_ABSENT)
     if region is None:
-        err.write("csdocker: warning: no AWS region configured (--region, AWS_REGION, AWS_DEFAULT_REGION "
-                  "or the profile); the output sets none\n")
+        warn("no AWS region configured (--region, AWS_REGION, AWS_DEFAULT_REGION or the profile); "
+             "the output sets none", stream=err)
     out.write(text)
     out.flush()
     return 0

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from cloudshell_docker.errors import CredentialError
 
 if TYPE_CHECKING:
     import boto3
 
-__all__ = ["SessionFactory", "boto_session", "default_session_factory", "one_line", "profile_not_found"]
+__all__ = ["SessionFactory", "boto_session", "credentials_expiry", "default_session_factory", "one_line",
+           "profile_not_found"]
 
 SessionFactory = Callable[[str | None], "boto3.session.Session"]
 
@@ -58,3 +60,14 @@ def boto_session(factory: SessionFactory, profile: str | None) -> boto3.session.
         raise CredentialError(profile_not_found(err, profile)) from None
     except BotoCoreError as err:
         raise CredentialError(f"cannot set up boto3: {one_line(str(err))}") from None
+
+
+def credentials_expiry(credentials: Any) -> datetime | None:
+    """When botocore's ``credentials`` expire; None for static ones.
+
+    botocore's one private attribute csdocker uses (its docker-py ones are in engine.dockerpy):
+    RefreshableCredentials keep their expiry only in ``_expiry_time`` (a datetime, set by every
+    refresh since botocore 1.x); static Credentials have none.
+    """
+    expiry = getattr(credentials, "_expiry_time", None)
+    return expiry if isinstance(expiry, datetime) else None

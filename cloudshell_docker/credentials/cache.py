@@ -33,13 +33,13 @@ import os
 import re
 import secrets
 import stat
-import sys
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeGuard
 
+from cloudshell_docker.console import warn as console_warn
 from cloudshell_docker.credentials.model import AwsCredentials, CredentialSource
 from cloudshell_docker.credentials.validate import check_credentials
 from cloudshell_docker.errors import CredentialError
@@ -101,20 +101,19 @@ def default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("csdocker", appauthor=False)) / "sts"
 
 
-def _warn_stderr(message: str) -> None:
-    sys.stderr.write(f"csdocker: warning: {message}\n")
-    sys.stderr.flush()
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
 def with_cache(source: CredentialSource, options: SourceOptions) -> CredentialSource:
     """``source`` behind the cache, unless ``--no-cache`` or the source is not cacheable."""
-    if options.no_cache or isinstance(source, CachedSource) or not callable(getattr(source, "cache_identity", None)):
+    if options.no_cache or isinstance(source, CachedSource) or not _cacheable(source):
         return source
-    return CachedSource(source)  # type: ignore[arg-type]
+    return CachedSource(source)
+
+
+def _cacheable(source: CredentialSource) -> TypeGuard[CacheableSource]:
+    return callable(getattr(source, "cache_identity", None))
 
 
 class CachedSource:
@@ -127,7 +126,7 @@ class CachedSource:
         cache_dir: Path | None = None,
         lock_timeout: float = LOCK_TIMEOUT_SECONDS,
         clock: Callable[[], datetime] = _now,
-        warn: Callable[[str], None] = _warn_stderr,
+        warn: Callable[[str], None] = console_warn,
     ) -> None:
         self.inner = inner
         self._cache_dir = cache_dir

@@ -7,7 +7,7 @@ credentials that expire (SSO, instance metadata, assumed-role profiles) when the
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from cloudshell_docker.credentials.boto import SessionFactory, boto_session, default_session_factory, one_line
@@ -34,7 +34,7 @@ class DefaultChainSource:
     def fetch(self) -> AwsCredentials:
         from botocore.exceptions import BotoCoreError, ProfileNotFound
 
-        from cloudshell_docker.credentials.boto import profile_not_found
+        from cloudshell_docker.credentials.boto import credentials_expiry, profile_not_found
 
         with self._lock:
             try:
@@ -48,15 +48,14 @@ class DefaultChainSource:
                 raise CredentialError(profile_not_found(err, self._profile)) from None
             except BotoCoreError as err:
                 raise CredentialError(f"{self.description}: {one_line(str(err))}") from None
-            # botocore keeps the expiry of refreshable credentials only in this attribute.
-            expiry = getattr(self._credentials, "_expiry_time", None)
+            expiry = credentials_expiry(self._credentials)
         if not frozen.access_key or not frozen.secret_key:
             raise CredentialError(self._none_found())
         return check_credentials(AwsCredentials(
             access_key_id=frozen.access_key,
             secret_access_key=frozen.secret_key,
             session_token=frozen.token or None,
-            expiration=expiry.astimezone(UTC) if isinstance(expiry, datetime) else None,
+            expiration=expiry.astimezone(UTC) if expiry is not None else None,
         ), self.description)
 
     def _none_found(self) -> str:

@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 from cloudshell_docker.credentials.clock import Clock, utc_now
 from cloudshell_docker.credentials.model import AwsCredentials
 from cloudshell_docker.credentials.validate import check_credentials
-from cloudshell_docker.errors import CredentialError
+from cloudshell_docker.errors import CredentialError, causes
 
 if TYPE_CHECKING:
     import requests
@@ -183,17 +183,7 @@ class _Attempt(Exception):
 
 def _network_reason(err: BaseException) -> str:
     """The OS's words for a failed connection (``Connection refused``), never the URL."""
-    seen: set[int] = set()
-    pending: list[object] = [err]
-    while pending:
-        current = pending.pop()
-        if not isinstance(current, BaseException) or id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, OSError) and current.strerror:
-            return current.strerror
-        pending.extend([current.__cause__, current.__context__, getattr(current, "reason", None), *current.args])
-    return "connection failed"
+    return next((c.strerror for c in causes(err) if isinstance(c, OSError) and c.strerror), "connection failed")
 
 
 class ContainerEndpointSource:

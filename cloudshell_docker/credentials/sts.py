@@ -33,7 +33,7 @@ from cloudshell_docker.errors import CredentialError
 
 if TYPE_CHECKING:
     import boto3
-    from botocore.client import BaseClient
+    from mypy_boto3_sts import STSClient
 
 __all__ = ["StsAssumeRoleSource"]
 
@@ -62,7 +62,7 @@ class StsAssumeRoleSource:
         self._given_code = settings.mfa_token
         self._lock = threading.Lock()
         self._session: boto3.session.Session | None = None
-        self._client: BaseClient | None = None
+        self._client: STSClient | None = None
 
     @property
     def description(self) -> str:
@@ -122,7 +122,7 @@ class StsAssumeRoleSource:
             expiration=creds["Expiration"].astimezone(UTC),
         ), self.description)
 
-    def _sts(self) -> tuple[boto3.session.Session, BaseClient]:
+    def _sts(self) -> tuple[boto3.session.Session, STSClient]:
         with self._lock:
             if self._session is None or self._client is None:
                 session = boto_session(self._session_factory, self._settings.profile)
@@ -162,10 +162,10 @@ class StsAssumeRoleSource:
             from cloudshell_docker.credentials.mfa import tty_prompt
 
             self._prompt = tty_prompt
-        code = check_mfa_code(self._prompt(f"MFA code for {serial}: "))
-        if code is None:
+        entered = check_mfa_code(self._prompt(f"MFA code for {serial}: "))
+        if entered is None:
             raise CredentialError(f"the MFA code entered for {serial} is not 6 digits")
-        return code
+        return entered
 
     def _no_base_credentials(self) -> str:
         return (

@@ -19,6 +19,7 @@ import docker
 import docker.errors
 import requests
 
+from cloudshell_docker.engine import dockerpy
 from cloudshell_docker.engine.tlsattach import TlsHijacked, UpgradeRefused, open_tls_attach
 from cloudshell_docker.errors import EngineError, ExitCode
 
@@ -83,7 +84,7 @@ def daemon_message(err: docker.errors.APIError) -> str:
 
 def daemon_host(client: docker.APIClient) -> str:
     """The engine's address as the docker CLI spells it (``unix:///var/run/docker.sock``)."""
-    adapter = getattr(client, "_custom_adapter", None)
+    adapter = dockerpy.custom_adapter(client)
     socket_path = getattr(adapter, "socket_path", None)
     if socket_path:
         return f"unix://{socket_path}"
@@ -184,13 +185,13 @@ class ChannelHijacked:
 
 def response_socket(response: requests.Response) -> Any:
     """The socket under a streamed response (unix, tcp or TLS)."""
-    raw = response.raw._fp.fp.raw  # http.client's SocketIO (or the TLS socket)
+    raw = dockerpy.response_reader(response).raw  # http.client's SocketIO (or the TLS socket)
     return getattr(raw, "_sock", raw)
 
 
 def take_buffered(response: requests.Response, sock: Any) -> bytes:
     """Bytes http.client read ahead past the headers: without them the stream would lose its start."""
-    reader = response.raw._fp.fp
+    reader = dockerpy.response_reader(response)
     try:
         timeout = sock.gettimeout()
         sock.setblocking(False)
@@ -257,8 +258,7 @@ class Engine:
     @property
     def general_config(self) -> Mapping[str, Any]:
         """The docker CLI's config.json as docker-py read it (``detachKeys``, ``proxies``, ...)."""
-        configs = getattr(self.client, "_general_configs", None)
-        return configs if isinstance(configs, Mapping) else {}
+        return dockerpy.general_configs(self.client)
 
     @contextlib.contextmanager
     def _errors(self, exit_code: ExitCode | None = None) -> Iterator[None]:
@@ -296,7 +296,7 @@ class Engine:
     @property
     def is_local(self) -> bool:
         """Whether the engine runs on this machine: a unix socket, a named pipe, or a loopback tcp address."""
-        adapter = type(getattr(self.client, "_custom_adapter", None)).__name__
+        adapter = type(dockerpy.custom_adapter(self.client)).__name__
         if adapter in ("UnixHTTPAdapter", "NpipeHTTPAdapter"):
             return True
         if adapter != "NoneType":
@@ -411,7 +411,7 @@ class Engine:
                 params[key] = 1
         if detach_keys:
             params["detachKeys"] = detach_keys
-        url = self.client._url("/containers/{0}/attach", container_id)
+        url = dockerpy.api_url(self.client, "/containers/{0}/attach", container_id)
         headers = {"Connection": "Upgrade", "Upgrade": "tcp", "Content-Type": "text/plain"}
         if str(self.client.base_url).startswith("https://"):
             return self._attach_tls(url, params, headers)
@@ -423,7 +423,7 @@ class Engine:
             # The docker CLI's hijack reports the status alone, and fails with 1.
             raise EngineError(f"unable to upgrade to tcp, received {status}", exit_code=ExitCode.ERROR)
         if str(self.client.base_url).startswith("http+docker://ssh"):
-            return ChannelHijacked(self.client._get_raw_response_socket(response), response)
+            return ChannelHijacked(dockerpy.raw_response_socket(self.client, response), response)
         sock = response_socket(response)
         with contextlib.suppress(OSError, AttributeError):
             sock.settimeout(None)  # the client's default timeout must not cut a quiet stream
@@ -436,6 +436,8 @@ class Engine:
     def _attach_tls(self, url: str, params: dict[str, Any], headers: dict[str, str]) -> TlsHijacked:
         # Its own connection, so that the end of stdin can be a close_notify (see tlsattach).
         agent = self.client.headers.get("User-Agent")
+        if isinstance(agent, bytes):
+            agent = agent.decode()
         try:
             return open_tls_attach(self.client, url, params, {**({"User-Agent": agent} if agent else {}), **headers},
                                    timeout=self.client.timeout)
@@ -450,14 +452,14 @@ class Engine:
 
     def wait(self, container_id: str, condition: str) -> PendingWait:
         """Register a wait (``next-exit`` or ``removed``); returns once the engine has it."""
-        url = self.client._url("/containers/{0}/wait", container_id)
+        url = dockerpy.api_url(self.client, "/containers/{0}/wait", container_id)
         try:
-            response = self.client._post(url, params={"condition": condition}, stream=True, timeout=None)
+            response = dockerpy.post(self.client, url, params={"condition": condition}, stream=True, timeout=None)
         except requests.RequestException as err:
             return PendingWait(None, str(err))
         if response.status_code >= 400:
             try:
-                self.client._raise_for_status(response)
+                dockerpy.raise_for_status(self.client, response)
             except docker.errors.APIError as err:
                 return PendingWait(None, daemon_message(err))
         with contextlib.suppress(OSError, AttributeError):

@@ -15,19 +15,20 @@ import os
 import re
 import ssl
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from urllib.parse import quote, urlsplit
 
 import docker
 import requests
 import urllib3
 from docker.tls import TLSConfig
-from docker.utils.proxy import ProxyConfig
 
+from cloudshell_docker.engine import dockerpy
+from cloudshell_docker.engine.apiversions import MAX_API_VERSION, MIN_API_VERSION, version_tuple
 from cloudshell_docker.engine.endpoint import Endpoint, is_socket, resolve_endpoint
 from cloudshell_docker.errors import EngineError
+from cloudshell_docker.errors import causes as exception_causes
 from cloudshell_docker.options.globalopts import GlobalOptions, check_log_level
-from cloudshell_docker.run.apiversion import MAX_API_VERSION, MIN_API_VERSION
 
 __all__ = ["PING_TIMEOUT", "client_for", "connect", "negotiate_api_version"]
 
@@ -36,10 +37,6 @@ PING_TIMEOUT = 10.0
 # What the docker CLI assumes when the ping carries no API-Version header (engines before API 1.25).
 _FALLBACK_API_VERSION = "1.24"
 _VERSION = re.compile(r"\d+\.\d+")
-
-
-def _version_tuple(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))
 
 
 def negotiate_api_version(engine_version: str, requested: str, host: str) -> str:
@@ -53,18 +50,18 @@ def negotiate_api_version(engine_version: str, requested: str, host: str) -> str
         version = requested.removeprefix("v")
         if not _VERSION.fullmatch(version):
             raise EngineError(f'invalid DOCKER_API_VERSION "{requested}": expected a version such as {MIN_API_VERSION}')
-        if _version_tuple(version) < _version_tuple(MIN_API_VERSION):
+        if version_tuple(version) < version_tuple(MIN_API_VERSION):
             raise EngineError(f"DOCKER_API_VERSION={requested} is older than csdocker supports "
                               f"(API {MIN_API_VERSION} or newer)")
-        if _version_tuple(engine_version) < _version_tuple(version):
+        if version_tuple(engine_version) < version_tuple(version):
             # What the engine itself answers to every request of the CLI in this case.
             raise EngineError(f"Error response from daemon: client version {version} is too new. "
                               f"Maximum supported API version is {engine_version}")
         return version
-    if _version_tuple(engine_version) < _version_tuple(MIN_API_VERSION):
+    if version_tuple(engine_version) < version_tuple(MIN_API_VERSION):
         raise EngineError(f"the Docker engine at {host} speaks API {engine_version}; csdocker needs API "
                           f"{MIN_API_VERSION} or newer (Docker Engine 20.10 or later)")
-    return min(engine_version, MAX_API_VERSION, key=_version_tuple)
+    return min(engine_version, MAX_API_VERSION, key=version_tuple)
 
 
 def _uses_proxy_variables(endpoint: Endpoint) -> bool:
@@ -110,26 +107,8 @@ def client_for(endpoint: Endpoint, api_version: str = MAX_API_VERSION) -> docker
     # --config too. Its HttpHeaders and registry auths follow the CLI's choice. Proxy
     # variables for the container come from the translator alone, so docker-py must not
     # add its own copy on create.
-    client._general_configs = dict(endpoint.config)
-    client._auth_configs = docker.auth.load_config(config_dict=dict(endpoint.config))
-    client._proxy_configs = ProxyConfig()
+    dockerpy.use_config(client, endpoint.config)
     return client
-
-
-def _causes(err: BaseException) -> Iterator[BaseException]:
-    """``err`` and everything it wraps (requests -> urllib3 -> OSError)."""
-    seen: set[int] = set()
-    stack: list[BaseException] = [err]
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        for inner in (current.__cause__, current.__context__, getattr(current, "reason", None),
-                      *(arg for arg in current.args if isinstance(arg, BaseException))):
-            if isinstance(inner, BaseException):
-                stack.append(inner)
 
 
 def _ping_url(endpoint: Endpoint) -> str:
@@ -142,7 +121,7 @@ def _ping_url(endpoint: Endpoint) -> str:
 
 def _unreachable(endpoint: Endpoint, err: Exception) -> EngineError:
     """The docker CLI's words for a daemon it could not talk to."""
-    causes = list(_causes(err))
+    causes = list(exception_causes(err))
     failed = f'error during connect: Get "{_ping_url(endpoint)}"'
     for cause in causes:
         if isinstance(cause, ssl.SSLCertVerificationError):
@@ -172,7 +151,7 @@ def _unreachable(endpoint: Endpoint, err: Exception) -> EngineError:
 def _ping(client: docker.APIClient, endpoint: Endpoint) -> str:
     """The engine's API version, from one unversioned ping (as the CLI negotiates)."""
     try:
-        response = client._get(client.base_url + "/_ping", timeout=PING_TIMEOUT)
+        response = dockerpy.get(client, client.base_url + "/_ping", timeout=PING_TIMEOUT)
     except (requests.exceptions.RequestException, OSError) as err:
         raise _unreachable(endpoint, err) from None
     with response:
@@ -195,8 +174,8 @@ def connect(options: GlobalOptions, environ: Mapping[str, str], endpoint: Endpoi
     client = client_for(endpoint)
     try:
         engine_version = _ping(client, endpoint)
-        # docker-py keeps the version it speaks here; it has no setter.
-        client._version = negotiate_api_version(engine_version, environ.get("DOCKER_API_VERSION", ""), endpoint.host)
+        dockerpy.set_api_version(
+            client, negotiate_api_version(engine_version, environ.get("DOCKER_API_VERSION", ""), endpoint.host))
     except BaseException:
         client.close()
         raise

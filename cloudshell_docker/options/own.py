@@ -119,34 +119,39 @@ class RunOwnOptions:
     dry_run: bool = False
 
 
-_SOURCES = ("auto", "endpoint", "sts", "chain")
-_INJECT = ("env", "relay")
+# Spelled out so that a looked-up value has the Literal type the options' fields declare.
+_SOURCES: dict[str, SourceName] = {"auto": "auto", "endpoint": "endpoint", "sts": "sts", "chain": "chain"}
+_INJECT: dict[str, InjectMode] = {"env": "env", "relay": "relay"}
 
 
 def source_options(values: OwnValues) -> SourceOptions:
     """SourceOptions from parsed own-flag values (keys are ``OwnFlag.dest``)."""
     from cloudshell_docker.errors import UsageError
 
-    source = str(values.get("source", "auto"))
-    if source not in _SOURCES:
-        raise UsageError(f"invalid value {source!r} for --source: expected one of {', '.join(_SOURCES)}")
+    given = str(values.get("source", "auto"))
+    source = _SOURCES.get(given)
+    if source is None:
+        raise UsageError(f"invalid value {given!r} for --source: expected one of {', '.join(_SOURCES)}")
     kwargs: dict[str, object] = {}
     for flag in OWN_FLAGS:
         if flag.run_only or flag.dest == "source" or flag.dest not in values:
             continue
         value = values[flag.dest]
-        kwargs[flag.dest] = tuple(value) if flag.repeatable else value
+        kwargs[flag.dest] = tuple(value) if flag.repeatable and isinstance(value, list | tuple) else value
+    # The keys are OWN_FLAGS' dests, their types follow from takes_value/repeatable (test_options checks
+    # both against SourceOptions' fields); a dict cannot carry one type per key to the checker.
     return SourceOptions(source=source, **kwargs)  # type: ignore[arg-type]
 
 
 def run_own_options(values: OwnValues) -> RunOwnOptions:
     from cloudshell_docker.errors import UsageError
 
-    inject = str(values.get("inject", "env"))
-    if inject not in _INJECT:
-        raise UsageError(f"invalid value {inject!r} for --inject: expected env or relay")
+    given = str(values.get("inject", "env"))
+    inject = _INJECT.get(given)
+    if inject is None:
+        raise UsageError(f"invalid value {given!r} for --inject: expected env or relay")
     return RunOwnOptions(
         source=source_options(values),
-        inject=inject,  # type: ignore[arg-type]
+        inject=inject,
         dry_run=bool(values.get("dry_run", False)),
     )

@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from cloudshell_docker import console
 from cloudshell_docker.credentials.clock import Clock, utc_now
+from cloudshell_docker.credentials.container import FULL_URI_VAR, TOKEN_VAR
 from cloudshell_docker.credentials.model import CredentialSource
 from cloudshell_docker.engine.api import Engine
 from cloudshell_docker.redact import register_secret
@@ -51,10 +52,7 @@ from cloudshell_docker.relay.prompt import PromptGate
 from cloudshell_docker.relay.server import RelayServer
 from cloudshell_docker.run.spec import RunSpec
 
-__all__ = ["FULL_URI_VAR", "TOKEN_VAR", "PreparedRelay", "PromptGate", "Relay", "prepare_relay"]
-
-FULL_URI_VAR = "AWS_CONTAINER_CREDENTIALS_FULL_URI"
-TOKEN_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN"
+__all__ = ["PreparedRelay", "PromptGate", "Relay", "prepare_relay"]
 
 
 class Relay:
@@ -102,7 +100,7 @@ class Relay:
         self.close()
         if self.trouble is not None:
             # The container has finished: this line no longer mixes with its output.
-            (warn or _warn_stderr)(f"the credential relay's source failed during the run: {self.trouble}")
+            (warn or console.warn)(f"the credential relay's source failed during the run: {self.trouble}")
 
     def close(self) -> None:
         """Stop serving and refreshing (idempotent): the container's SDK gets connection refused."""
@@ -114,23 +112,14 @@ class Relay:
         self.server.close()
 
 
-def _warn_stderr(message: str) -> None:
-    sys.stderr.write(f"csdocker: warning: {message}\n")
-    sys.stderr.flush()
-
-
 @dataclass
 class PreparedRelay:
     env: dict[str, str]  # AWS_CONTAINER_CREDENTIALS_FULL_URI, AWS_CONTAINER_AUTHORIZATION_TOKEN, region
-    hooks: Relay
-    relay: Relay = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self.relay = self.hooks
+    hooks: Relay  # the runner's created/finished hooks: the relay itself
 
     def close(self) -> None:
         """Stop the relay if the runner never got to ``finished`` (idempotent)."""
-        self.relay.close()
+        self.hooks.close()
 
 
 def prepare_relay(

@@ -29,10 +29,6 @@ class PromptGate:
         self._prompt = prompt
         self._open = True
 
-    @property
-    def is_open(self) -> bool:
-        return self._open
-
     def close(self) -> None:
         self._open = False
 

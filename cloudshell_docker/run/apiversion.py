@@ -11,23 +11,12 @@ from __future__ import annotations
 import copy
 from dataclasses import replace
 
+from cloudshell_docker.engine.apiversions import version_tuple
 from cloudshell_docker.errors import ExitCode, UsageError
 from cloudshell_docker.run.flags import docker_flag
 from cloudshell_docker.run.spec import RunSpec
 
-__all__ = ["MAX_API_VERSION", "MIN_API_VERSION", "adapt_to_api", "version_tuple"]
-
-# The newest Engine API version csdocker speaks (that of the docker CLI 28.2 it is
-# compared with). The engine connection negotiates min(this, the engine's).
-MAX_API_VERSION = "1.50"
-# The oldest it supports (docker.io 20.10, Debian 12's engine).
-MIN_API_VERSION = "1.41"
-
-
-def version_tuple(version: str) -> tuple[int, ...]:
-    """``"1.41"`` -> (1, 41), compared as the API's versions package does (numerically, by part)."""
-    return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
-
+__all__ = ["adapt_to_api"]
 
 def _older(version: str, than: str) -> bool:
     return version_tuple(version) < version_tuple(than)

@@ -6,12 +6,13 @@ Errors propagate as CsDockerError; ``cli`` prints them and picks the exit code.
 from __future__ import annotations
 
 import os
-import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+from cloudshell_docker.console import warn
 from cloudshell_docker.credentials import credential_env, select_source
 from cloudshell_docker.credentials.region import resolve_region
-from cloudshell_docker.engine.endpoint import Endpoint, resolve_endpoint
+from cloudshell_docker.engine.endpoint import Endpoint, config_dir, load_config_file, resolve_endpoint
 from cloudshell_docker.errors import CsDockerError
 from cloudshell_docker.options.globalopts import GlobalOptions, check_log_level
 from cloudshell_docker.options.own import run_own_options
@@ -21,10 +22,6 @@ from cloudshell_docker.run.parse import parse_run_args
 from cloudshell_docker.run.translate import TranslateContext, translate
 
 __all__ = ["run_command"]
-
-
-def warn(message: str) -> None:
-    print(f"csdocker: warning: {message}", file=sys.stderr)
 
 
 def _resolve_endpoint(options: GlobalOptions, environ: dict[str, str]) -> Endpoint | CsDockerError:
@@ -37,6 +34,15 @@ def _resolve_endpoint(options: GlobalOptions, environ: dict[str, str]) -> Endpoi
         return err
 
 
+def _docker_config(endpoint: Endpoint | CsDockerError, options: GlobalOptions,
+                   environ: dict[str, str]) -> Mapping[str, Any]:
+    """config.json as the endpoint loaded it; read here only when the endpoint could not be
+    resolved (its error comes after the command line's, and translation still needs the file)."""
+    if isinstance(endpoint, CsDockerError):
+        return load_config_file(config_dir(options, environ))
+    return endpoint.config
+
+
 def run_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
     """Run ``csdocker run ARGV``; return the exit status."""
     environ = dict(os.environ)
@@ -47,7 +53,8 @@ def run_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
         print(run_help())
         return 0
     endpoint = _resolve_endpoint(global_options, environ)
-    context = TranslateContext(environ=environ, cwd=os.getcwd(), docker_config_dir=global_options.config,
+    context = TranslateContext(environ=environ, cwd=os.getcwd(),
+                               docker_config=_docker_config(endpoint, global_options, environ),
                                daemon_host=None if isinstance(endpoint, CsDockerError) else endpoint.host)
     spec = translate(parsed, context)
     own = run_own_options(parsed.own)

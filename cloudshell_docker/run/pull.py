@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from cloudshell_docker.engine.api import Engine
-from cloudshell_docker.run.imageref import ImageRef
+from cloudshell_docker.options.values.reference import ImageRef
 
 __all__ = ["ProgressDisplay", "pull_image"]
 

@@ -36,7 +36,7 @@ FORCED_EXIT_MESSAGE = "\ngot 3 SIGTERM/SIGINTs, forcefully exiting\n"
 # Signals whose default action is not to end the process.
 _HARMLESS = frozenset({signal.SIGCHLD, signal.SIGURG, signal.SIGWINCH, signal.SIGCONT,
                        signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU, signal.SIGPIPE})
-_ALIASES = {signal.SIGABRT: "ABRT", signal.SIGIO: "IO", signal.SIGCHLD: "CHLD"}
+_ALIASES: dict[int, str] = {signal.SIGABRT: "ABRT", signal.SIGIO: "IO", signal.SIGCHLD: "CHLD"}
 _ALL = frozenset(signal.valid_signals()) - {0}
 
 

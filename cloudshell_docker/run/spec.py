@@ -37,7 +37,7 @@ class RunSpec:
     ``config`` is the JSON body of ``POST /containers/create`` exactly as the docker
     CLI would send it (``Image``, ``Cmd``, ``Env``, ... at the top level, plus
     ``HostConfig`` and ``NetworkingConfig``), written for the newest API version
-    csdocker knows; ``runargs.adapt_to_api`` rewrites it for the engine's version.
+    csdocker knows; ``run.apiversion.adapt_to_api`` rewrites it for the engine's version.
     The other fields are the client-side behaviour of ``docker run``.
     """
 

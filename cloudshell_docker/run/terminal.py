@@ -14,6 +14,7 @@ import sys
 import termios
 import threading
 from collections.abc import Callable, Mapping
+from typing import Any
 
 __all__ = ["Terminal", "make_raw_attributes"]
 
@@ -21,7 +22,7 @@ __all__ = ["Terminal", "make_raw_attributes"]
 _IFLAG, _OFLAG, _CFLAG, _LFLAG, _CC = 0, 1, 2, 3, 6
 
 
-def make_raw_attributes(attributes: list) -> list:  # type: ignore[type-arg]
+def make_raw_attributes(attributes: list[Any]) -> list[Any]:
     """``attributes`` made raw the way the docker CLI does it (cfmakeraw)."""
     raw = [*attributes[:_CC], list(attributes[_CC])]
     raw[_IFLAG] &= ~(termios.IGNBRK | termios.BRKINT | termios.PARMRK | termios.ISTRIP
@@ -44,7 +45,7 @@ class Terminal:
         self.stderr_fd = stderr_fd
         self.allow_raw = allow_raw  # the docker CLI's NORAW=1 turns raw mode off
         self._lock = threading.RLock()  # restore may run in a signal handler
-        self._saved: list | None = None  # type: ignore[type-arg]
+        self._saved: list[Any] | None = None
 
     @classmethod
     def from_stdio(cls, environ: Mapping[str, str] | None = None) -> Terminal:

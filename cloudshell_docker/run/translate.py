@@ -27,7 +27,6 @@ before it is read).
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -46,7 +45,7 @@ from cloudshell_docker.options.values.mounts import (
 from cloudshell_docker.options.values.network import NetworkAttachment, container_mode_target
 from cloudshell_docker.options.values.platform import normalize_platform
 from cloudshell_docker.options.values.ports import expose_ports, publish_ports
-from cloudshell_docker.options.values.reference import parse_image_reference
+from cloudshell_docker.options.values.reference import parse_image
 from cloudshell_docker.run.endpoints import ContainerNetworkFlags, endpoints_config, main_endpoint_name
 from cloudshell_docker.run.flags import DOCKER_FLAGS, DockerFlag, docker_flag
 from cloudshell_docker.run.spec import ParsedRun, PullPolicy, RunSpec
@@ -65,20 +64,14 @@ class TranslateContext:
 
     environ: Mapping[str, str] = field(default_factory=dict)
     cwd: str = "/"
-    docker_config_dir: str | None = None  # for the proxies of config.json
+    # config.json as the engine's endpoint loaded it (engine.endpoint): its proxies and registry auths.
+    docker_config: Mapping[str, Any] = field(default_factory=dict)
     # The engine's address as the docker CLI names it (the key of config.json's
     # "proxies"; the socket --use-api-socket mounts). None: DOCKER_HOST, else the default socket.
     daemon_host: str | None = None
 
     def host(self) -> str:
         return self.daemon_host or self.environ.get("DOCKER_HOST") or DEFAULT_DAEMON_HOST
-
-    def config_dir(self) -> str:
-        if self.docker_config_dir:
-            return self.docker_config_dir
-        if self.environ.get("DOCKER_CONFIG"):
-            return self.environ["DOCKER_CONFIG"]
-        return os.path.join(self.environ.get("HOME") or os.path.expanduser("~"), ".docker")
 
     def path(self, name: str) -> str:
         return name if os.path.isabs(name) else os.path.join(self.cwd, name)
@@ -228,15 +221,6 @@ def _pull(state: _Translation) -> None:
     state.pull = _PULL_POLICIES[pull]
 
 
-def _docker_config(context: TranslateContext) -> dict[str, Any]:
-    try:
-        with open(os.path.join(context.config_dir(), "config.json"), encoding="utf-8") as handle:
-            loaded = json.load(handle)
-    except (OSError, ValueError):
-        return {}  # the CLI warns and goes on with an empty configuration
-    return loaded if isinstance(loaded, dict) else {}
-
-
 def _env_and_proxies(state: _Translation) -> None:
     """-e values (a bare NAME takes the caller's value) merged with config.json's proxies, as a map."""
     environ = state.context.environ
@@ -246,7 +230,7 @@ def _env_and_proxies(state: _Translation) -> None:
         if not sep and key in environ:
             entry, sep, value = f"{key}={environ[key]}", "=", environ[key]
         merged[key] = value if sep else None
-    proxies_by_host = _docker_config(state.context).get("proxies") or {}
+    proxies_by_host = state.context.docker_config.get("proxies") or {}
     host = state.context.host()
     proxies = proxies_by_host.get(host if host in proxies_by_host else "default") or {}
     for variable, key in _PROXY_VARIABLES:
@@ -587,7 +571,7 @@ def _detach(state: _Translation) -> None:
 def _image(state: _Translation) -> None:
     image = state.parsed.image
     try:
-        reference = parse_image_reference(image)
+        reference = parse_image(image)
     except GoValueError as err:
         raise _fail(str(err)) from None
     trust_env = state.context.environ.get("DOCKER_CONTENT_TRUST", "")
@@ -598,7 +582,7 @@ def _image(state: _Translation) -> None:
         except GoValueError:
             trusted_by_default = True
     untrusted = state.flags.switch("--disable-content-trust", not trusted_by_default)
-    if reference.named and reference.tagged and not untrusted:
+    if reference is not None and reference.tagged and not untrusted:
         raise _fail("content trust (image signature verification, DOCKER_CONTENT_TRUST or "
                     "--disable-content-trust=false) is not supported by csdocker")
 
@@ -615,7 +599,7 @@ def _api_socket(state: _Translation) -> None:
     state.host_config["Mounts"] = list(state.mounts)
     if any(entry.startswith("DOCKER_CONFIG=") for entry in state.env):
         return
-    config = _docker_config(state.context)
+    config = state.context.docker_config
     has_credentials = bool(state.context.environ.get("DOCKER_AUTH_CONFIG") or config.get("auths")
                            or config.get("credsStore") or config.get("credHelpers"))
     if has_credentials:

@@ -32,7 +32,8 @@ from typing import Any
 import docker
 import pytest
 
-from cloudshell_docker.run.apiversion import adapt_to_api, version_tuple
+from cloudshell_docker.engine.apiversions import version_tuple
+from cloudshell_docker.run.apiversion import adapt_to_api
 from cloudshell_docker.run.flags import DOCKER_FLAGS, docker_flag
 from cloudshell_docker.run.parse import parse_run_args
 from cloudshell_docker.run.translate import TranslateContext, translate
@@ -47,6 +48,7 @@ from tests.support.runargs_oracle import (
     observe_cli,
     prepare_case,
 )
+from tests.support.translation import translate_context
 
 pytestmark = pytest.mark.engine
 
@@ -205,7 +207,7 @@ def side_by_side(bed: Bed, case: Case, root: Path) -> SideBySide:
         env={**env, "DOCKER_HOST": bed.recorder.docker_host}, cwd=cwd, stdin=subprocess.DEVNULL,
         capture_output=True, text=True, timeout=60,
     )
-    context = TranslateContext(environ=env, cwd=str(cwd), daemon_host=bed.recorder.docker_host)
+    context = translate_context(env, str(cwd), bed.recorder.docker_host)
     spec = translate(parse_run_args(("--name", ours_name, "--pull=never", *ours_argv)), context)
     spec = adapt_to_api(spec, bed.api_version)
     ours_error = None
@@ -333,7 +335,7 @@ def test_console_size_rule_matches_the_cli(version: str, platform: str | None) -
             os.close(terminal)
             os.close(controller)
         sent = recorder.creates()[0].json()["HostConfig"]["ConsoleSize"]
-    spec = translate(parse_run_args([*options, "local/busybox"]), TranslateContext(docker_config_dir="/nonexistent"))
+    spec = translate(parse_run_args([*options, "local/busybox"]), TranslateContext())
     assert (sent == [33, 111]) is adapt_to_api(spec, version).send_console_size
 
 

@@ -19,9 +19,10 @@ import pytest
 from cloudshell_docker.errors import UsageError
 from cloudshell_docker.run.apiversion import adapt_to_api
 from cloudshell_docker.run.parse import parse_run_args
-from cloudshell_docker.run.translate import TranslateContext, translate
+from cloudshell_docker.run.translate import translate
 from tests.support.runargs_cases import Case
 from tests.support.runargs_oracle import SOCKET, _replace_strings, normalise_unstable, observe_cli, prepare_case
+from tests.support.translation import translate_context
 
 pytestmark = pytest.mark.skipif(shutil.which("docker") is None, reason="needs the docker CLI")
 
@@ -119,7 +120,7 @@ def csdocker_view(case: Case, version: str, root: Path) -> dict[str, Any]:
     host = f"unix://{SOCKET}"
     cwd, env = prepare_case(case, root, host)
     try:
-        spec = translate(parse_run_args(case.argv), TranslateContext(environ=env, cwd=str(cwd), daemon_host=host))
+        spec = translate(parse_run_args(case.argv), translate_context(env, str(cwd), host))
         spec = adapt_to_api(spec, version)
     except UsageError as err:
         return {"exit": int(err.exit_code), "error": err.message}

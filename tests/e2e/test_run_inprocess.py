@@ -22,9 +22,10 @@ from cloudshell_docker.run.parse import parse_run_args
 from cloudshell_docker.run.runner import run_container
 from cloudshell_docker.run.spec import RunSpec
 from cloudshell_docker.run.terminal import Terminal
-from cloudshell_docker.run.translate import TranslateContext, translate
+from cloudshell_docker.run.translate import translate
 from tests.support.engine import REPO, containers_labelled, docker
 from tests.support.proc import clean_env
+from tests.support.translation import translate_context
 
 pytestmark = pytest.mark.engine
 
@@ -88,7 +89,7 @@ def files() -> Iterator[list[Files]]:
 
 def translated(args: list[str], engine_api: Engine) -> RunSpec:
     """The RunSpec ``csdocker run ARGS`` gives the runner (without credentials): the real translator's."""
-    context = TranslateContext(environ=clean_env(), cwd=str(REPO))
+    context = translate_context(clean_env(), str(REPO))
     return adapt_to_api(translate(parse_run_args(args), context), engine_api.api_version)
 
 

@@ -83,7 +83,7 @@ def main(argv: Sequence[str]) -> int:
     if options.env_mode:
         return env_mode(engine, ContainerEndpointSource(environ), options.region, create_args)
     prepared = prepare_relay(ContainerEndpointSource(environ), options.region, spec, engine)
-    info: dict[str, object] = {"url": prepared.relay.url, "pid": os.getpid()}
+    info: dict[str, object] = {"url": prepared.hooks.url, "pid": os.getpid()}
     write_info(options.info, info)
     docker_env = {k: v for k, v in environ.items() if not k.startswith("AWS_")}
     docker_env.update(prepared.env)
@@ -107,8 +107,8 @@ def main(argv: Sequence[str]) -> int:
         return waiter.result().status_code
     finally:
         prepared.hooks.finished(container_id, detached)
-        if prepared.relay.follower_pid is not None:
-            info["follower"] = prepared.relay.follower_pid
+        if prepared.hooks.follower_pid is not None:
+            info["follower"] = prepared.hooks.follower_pid
             write_info(options.info, info)
         prepared.close()
 

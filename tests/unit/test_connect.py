@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from cloudshell_docker.engine.apiversions import MAX_API_VERSION, MIN_API_VERSION
 from cloudshell_docker.engine.connect import connect, negotiate_api_version
 from cloudshell_docker.errors import EngineError, ExitCode, UsageError
 from cloudshell_docker.options.globalopts import GlobalOptions, split_global_options
-from cloudshell_docker.run.apiversion import MAX_API_VERSION, MIN_API_VERSION
 from tests.support.certs import make_tls_material
 from tests.support.engineproxy import EngineProxy
 from tests.support.moto import free_port

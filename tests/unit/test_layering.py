@@ -5,7 +5,9 @@
   ``engine.api`` like everyone else;
 * only ``cli/`` imports Typer;
 * boto3 and botocore belong to the credential sources (``credentials/``, ``commands/whoami.py``),
-  and even there they are imported lazily, inside the function that needs them: start-up time is a feature.
+  and even there they are imported lazily, inside the function that needs them: start-up time is a feature;
+* docker-py's private attributes are named only in ``engine/dockerpy.py``, botocore's only in
+  ``credentials/boto.py``.
 """
 
 from __future__ import annotations
@@ -173,3 +175,40 @@ def test_the_scan_sees_the_imports_that_are_there():
 ])
 def test_imports_of_reads_every_form(source, expected):
     assert imports_of(source) == expected
+
+
+# docker-py's (and the response's) private attributes csdocker uses: engine/dockerpy.py is their one place.
+DOCKERPY_PRIVATE = {"_url", "_post", "_get", "_version", "_general_configs", "_auth_configs", "_proxy_configs",
+                    "_custom_adapter", "_raise_for_status", "_get_raw_response_socket", "_fp"}
+BOTOCORE_PRIVATE = {"_expiry_time"}
+
+
+def private_uses(source: str, names: set[str]) -> list[int]:
+    """Lines that name one of ``names`` on something other than ``self`` (``client._url``, ``getattr(x, "_fp")``)."""
+    def names_one(node: ast.AST) -> bool:
+        if isinstance(node, ast.Attribute):
+            on_self = isinstance(node.value, ast.Name) and node.value.id == "self"
+            return node.attr in names and not on_self
+        return isinstance(node, ast.Constant) and node.value in names
+
+    return [node.lineno for node in ast.walk(ast.parse(source)) if names_one(node)]
+
+
+@pytest.mark.parametrize(("names", "home"), [(DOCKERPY_PRIVATE, "engine/dockerpy.py"),
+                                             (BOTOCORE_PRIVATE, "credentials/boto.py")])
+def test_private_attributes_of_the_sdks_are_used_in_one_place(names, home):
+    used = {
+        path.relative_to(PACKAGE).as_posix(): private_uses(path.read_text(encoding="utf-8"), names)
+        for path in sorted(PACKAGE.rglob("*.py"))
+    }
+    assert used[home], "the scan must see the uses that are there"
+    assert {path: lines for path, lines in used.items() if lines and path != home} == {}
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("client._url('/x')", [1]),
+    ("getattr(client, '_custom_adapter', None)", [1]),
+    ("self._url = url\nself._get(h)", []),
+])
+def test_private_uses_finds_them(source, expected):
+    assert private_uses(source, DOCKERPY_PRIVATE) == expected

@@ -46,3 +46,21 @@ def test_typer_commands_offer_every_source_option(command):
         param = declared[flag.name]
         assert param.is_flag == (not flag.takes_value), flag.name
         assert param.multiple == flag.repeatable, flag.name
+
+
+def test_every_source_flag_is_a_source_options_field_of_its_kind():
+    # source_options passes the parsed values on by dest; the type checker cannot see this through a dict.
+    import dataclasses
+    import typing
+
+    from cloudshell_docker.options.own import SourceOptions
+
+    hints = typing.get_type_hints(SourceOptions)
+    fields = {field.name for field in dataclasses.fields(SourceOptions)}
+    for flag in OWN_FLAGS:
+        if flag.run_only:
+            continue
+        assert flag.dest in fields, flag.name
+        expected = tuple[str, ...] if flag.repeatable else (str | None if flag.takes_value else bool)
+        if flag.dest != "source":  # a Literal: its values are checked by source_options itself
+            assert hints[flag.dest] == expected, flag.name

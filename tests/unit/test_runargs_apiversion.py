@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from cloudshell_docker.engine.apiversions import MAX_API_VERSION, MIN_API_VERSION, version_tuple
 from cloudshell_docker.errors import UsageError
-from cloudshell_docker.run.apiversion import MAX_API_VERSION, MIN_API_VERSION, adapt_to_api, version_tuple
+from cloudshell_docker.run.apiversion import adapt_to_api
 from cloudshell_docker.run.parse import parse_run_args
 from cloudshell_docker.run.translate import TranslateContext, translate
 
 IMAGE = "local/busybox"
-HERMETIC = TranslateContext(docker_config_dir="/nonexistent/csdt-no-docker-config")
+HERMETIC = TranslateContext()
 
 
 def spec_for(*options: str):

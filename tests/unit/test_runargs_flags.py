@@ -9,9 +9,9 @@ import subprocess
 
 import pytest
 
+from cloudshell_docker.engine.apiversions import version_tuple
 from cloudshell_docker.errors import UsageError
 from cloudshell_docker.options.own import OWN_FLAGS
-from cloudshell_docker.run.apiversion import version_tuple
 from cloudshell_docker.run.flags import DOCKER_FLAGS, by_long_name, by_short_name
 from cloudshell_docker.run.parse import parse_run_args
 from cloudshell_docker.run.translate import CONSUMED_FLAGS

@@ -18,7 +18,7 @@ from cloudshell_docker.errors import UsageError
 from cloudshell_docker.run.apiversion import adapt_to_api
 from cloudshell_docker.run.parse import parse_run_args
 from cloudshell_docker.run.spec import RunSpec
-from cloudshell_docker.run.translate import TranslateContext, translate
+from cloudshell_docker.run.translate import translate
 from tests.support.runargs_cases import CASES, Case
 from tests.support.runargs_oracle import (
     SOCKET,
@@ -28,6 +28,7 @@ from tests.support.runargs_oracle import (
     normalise_unstable,
     prepare_case,
 )
+from tests.support.translation import translate_context
 
 ORACLE = load_oracle()
 HOST = f"unix://{SOCKET}"
@@ -40,7 +41,7 @@ PARAMS = [
 
 def csdocker_create(case: Case, version: str, root: Path) -> tuple[RunSpec, str]:
     cwd, env = prepare_case(case, root, HOST)
-    context = TranslateContext(environ=env, cwd=str(cwd), daemon_host=HOST)
+    context = translate_context(env, str(cwd), HOST)
     spec = adapt_to_api(translate(parse_run_args(case.argv), context), version)
     return spec, str(cwd)
 

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from cloudshell_docker.engine.endpoint import resolve_endpoint
 from cloudshell_docker.errors import UsageError
+from cloudshell_docker.options.globalopts import split_global_options
 from cloudshell_docker.run.parse import parse_run_args
 from cloudshell_docker.run.spec import ParsedRun
 from cloudshell_docker.run.translate import TranslateContext, translate
@@ -19,8 +21,7 @@ IMAGE = "local/busybox"
 
 
 def spec_for(*options: str, context: TranslateContext | None = None, command: tuple[str, ...] = ()):
-    hermetic = TranslateContext(docker_config_dir="/nonexistent/csdt-no-docker-config")
-    return translate(parse_run_args([*options, IMAGE, *command]), context or hermetic)
+    return translate(parse_run_args([*options, IMAGE, *command]), context or TranslateContext())
 
 
 @pytest.mark.parametrize(
@@ -74,29 +75,40 @@ def _config(directory: Path, host_key: str = "default", proxy: str = "http://p:1
     return str(directory)
 
 
-def test_proxies_come_from_the_config_dir_in_the_clis_order(tmp_path: Path):
+def _endpoint_config(argv: list[str], environ: dict[str, str]) -> dict:
+    return dict(resolve_endpoint(split_global_options(argv)[0], environ).config)
+
+
+def test_proxies_come_from_the_config_the_endpoint_loaded_in_the_clis_order(tmp_path: Path):
     explicit = _config(tmp_path / "explicit", proxy="http://explicit:1")
     from_env = _config(tmp_path / "env", proxy="http://env:1")
     _config(tmp_path / "home" / ".docker", proxy="http://home:1")
     home = {"HOME": str(tmp_path / "home")}
     cases = [
-        (TranslateContext(environ={**home, "DOCKER_CONFIG": from_env}, docker_config_dir=explicit), "explicit"),
-        (TranslateContext(environ={**home, "DOCKER_CONFIG": from_env}), "env"),
-        (TranslateContext(environ=home), "home"),
+        (["--config", explicit], {**home, "DOCKER_CONFIG": from_env}, "explicit"),
+        ([], {**home, "DOCKER_CONFIG": from_env}, "env"),
+        ([], home, "home"),
     ]
-    for context, which in cases:
+    for argv, environ, which in cases:
+        context = TranslateContext(environ=environ, docker_config=_endpoint_config(argv, environ))
         env = spec_for(context=context).config["Env"]
         assert sorted(env) == [f"HTTP_PROXY=http://{which}:1", f"http_proxy=http://{which}:1"]
 
 
-def test_proxies_keyed_by_the_daemon_host(tmp_path: Path):
-    config_dir = tmp_path / "cfg"
-    config_dir.mkdir()
-    (config_dir / "config.json").write_text(json.dumps({"proxies": {
-        "default": {"httpProxy": "http://default:1"}, "tcp://10.0.0.1:2375": {"httpProxy": "http://remote:1"}}}))
-    by_env = TranslateContext(environ={"DOCKER_HOST": "tcp://10.0.0.1:2375"}, docker_config_dir=str(config_dir))
-    by_field = TranslateContext(daemon_host="tcp://10.0.0.1:2375", docker_config_dir=str(config_dir))
-    local = TranslateContext(docker_config_dir=str(config_dir))
+def test_translation_reads_no_config_file_of_its_own(tmp_path: Path):
+    # Without the endpoint's config there are no proxies, whatever HOME and DOCKER_CONFIG hold.
+    _config(tmp_path / "home" / ".docker", proxy="http://home:1")
+    home = str(tmp_path / "home")
+    context = TranslateContext(environ={"HOME": home, "DOCKER_CONFIG": f"{home}/.docker"})
+    assert spec_for(context=context).config.get("Env") in (None, [])
+
+
+def test_proxies_keyed_by_the_daemon_host():
+    config = {"proxies": {
+        "default": {"httpProxy": "http://default:1"}, "tcp://10.0.0.1:2375": {"httpProxy": "http://remote:1"}}}
+    by_env = TranslateContext(environ={"DOCKER_HOST": "tcp://10.0.0.1:2375"}, docker_config=config)
+    by_field = TranslateContext(daemon_host="tcp://10.0.0.1:2375", docker_config=config)
+    local = TranslateContext(docker_config=config)
     assert "HTTP_PROXY=http://remote:1" in spec_for(context=by_env).config["Env"]
     assert "HTTP_PROXY=http://remote:1" in spec_for(context=by_field).config["Env"]
     assert "HTTP_PROXY=http://default:1" in spec_for(context=local).config["Env"]
@@ -128,9 +140,8 @@ def test_use_api_socket_needs_a_unix_socket():
                                     "docker endpoint tcp://10.0.0.1:2376 incompatible")
 
 
-def test_use_api_socket_refuses_to_copy_registry_credentials(tmp_path: Path):
-    (tmp_path / "config.json").write_text(json.dumps({"auths": {"example.com": {"auth": "dXNlcjpwYXNz"}}}))
-    context = TranslateContext(docker_config_dir=str(tmp_path))
+def test_use_api_socket_refuses_to_copy_registry_credentials():
+    context = TranslateContext(docker_config={"auths": {"example.com": {"auth": "dXNlcjpwYXNz"}}})
     with pytest.raises(UsageError) as caught:
         spec_for("--use-api-socket", context=context)
     assert "registry credentials" in caught.value.message

@@ -1,4 +1,4 @@
-"""The pieces of the create phase: image references, exit statuses, --cidfile, pull progress."""
+"""The pieces of the create phase: exit statuses, --cidfile, pull progress."""
 
 from __future__ import annotations
 
@@ -9,63 +9,7 @@ import pytest
 from cloudshell_docker.errors import CsDockerError, EngineError
 from cloudshell_docker.run.cidfile import CidFile
 from cloudshell_docker.run.exitstatus import exit_code_for, run_failure
-from cloudshell_docker.run.imageref import InvalidReference, parse_image
 from cloudshell_docker.run.pull import ProgressDisplay
-
-DIGEST = "sha256:" + "ab" * 32
-
-
-@pytest.mark.parametrize(
-    ("image", "name", "familiar", "pull_tag"),
-    [
-        ("busybox", "docker.io/library/busybox", "busybox:latest", "latest"),
-        ("busybox:1.36", "docker.io/library/busybox", "busybox:1.36", "1.36"),
-        ("docker.io/library/busybox", "docker.io/library/busybox", "busybox:latest", "latest"),
-        ("index.docker.io/library/busybox", "docker.io/library/busybox", "busybox:latest", "latest"),
-        ("library/busybox:x", "docker.io/library/busybox", "busybox:x", "x"),
-        ("amazon/aws-cli", "docker.io/amazon/aws-cli", "amazon/aws-cli:latest", "latest"),
-        ("local/busybox", "docker.io/local/busybox", "local/busybox:latest", "latest"),
-        ("localhost/app", "localhost/app", "localhost/app:latest", "latest"),
-        ("127.0.0.1:5000/a/b:2", "127.0.0.1:5000/a/b", "127.0.0.1:5000/a/b:2", "2"),
-        ("[::1]:5000/app", "[::1]:5000/app", "[::1]:5000/app:latest", "latest"),
-        ("public.ecr.aws/aws-cli/aws-cli", "public.ecr.aws/aws-cli/aws-cli",
-         "public.ecr.aws/aws-cli/aws-cli:latest", "latest"),
-        (f"busybox@{DIGEST}", "docker.io/library/busybox", f"busybox@{DIGEST}", DIGEST),
-        (f"busybox:1@{DIGEST}", "docker.io/library/busybox", f"busybox:1@{DIGEST}", DIGEST),
-        ("a__b-c_d/e.f", "docker.io/a__b-c_d/e.f", "a__b-c_d/e.f:latest", "latest"),
-        # An upper-case first component is a registry host to the CLI (the engine refuses it later).
-        ("Upper/x", "Upper/x", "Upper/x:latest", "latest"),
-        ("a__b.c-d/e", "a__b.c-d/e", "a__b.c-d/e:latest", "latest"),  # a "host" that is a path to the grammar
-    ],
-)
-def test_named_references(image, name, familiar, pull_tag):
-    ref = parse_image(image)
-    assert ref is not None
-    assert (ref.name, ref.familiar_string(), ref.pull_tag) == (name, familiar, pull_tag)
-
-
-@pytest.mark.parametrize("image", ["ab" * 32, DIGEST])
-def test_an_image_id_is_not_a_name(image):
-    assert parse_image(image) is None  # never pulled: "Unable to find image" is for names only
-
-
-@pytest.mark.parametrize(
-    ("image", "message"),
-    [
-        ("Bad^", "invalid reference format: repository name (library/Bad^) must be lowercase"),
-        ("up/Per", "invalid reference format: repository name (up/Per) must be lowercase"),
-        ("bad^", "invalid reference format"),
-        ("a:b:c", "invalid reference format"),
-        ("-x", "invalid reference format"),
-        ("a//b", "invalid reference format"),
-        ("x:" + "t" * 129, "invalid reference format"),
-        ("a/" + "b" * 260, "repository name must not be more than 255 characters"),
-    ],
-)
-def test_unreadable_references(image, message):
-    with pytest.raises(InvalidReference) as refused:
-        parse_image(image)
-    assert str(refused.value) == message
 
 
 @pytest.mark.parametrize(

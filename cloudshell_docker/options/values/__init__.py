@@ -1,4 +1,4 @@
-"""Value parsers for docker run's flags, each written once, with the docker CLI's rules and error texts.
+"""Value parsers for docker's flags (shared by every command), each written once, with the CLI's rules and error texts.
 
 docker-py has helpers for some of these (split_port, parse_env_file, parse_bytes,
 Mount); they accept and refuse different strings than the CLI, with other words,

@@ -287,7 +287,7 @@ def go_parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | No
 
 def go_format_ip(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
     """net.IP.String: IPv4-mapped IPv6 addresses print as IPv4."""
-    if address.version == 6 and address.ipv4_mapped is not None:  # type: ignore[union-attr]
+    if address.version == 6 and address.ipv4_mapped is not None:  # the Literal version narrows the type
         return str(address.ipv4_mapped)
     return str(address)
 

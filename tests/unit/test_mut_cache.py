@@ -77,15 +77,6 @@ def test_a_held_lock_is_given_up_after_lock_timeout(h):
     assert not h.entry(inner).exists()  # fetched without the cache: nothing written
 
 
-def test_the_lock_timeout_is_shown_in_whole_seconds(h):
-    inner = FakeSts()
-    h.dir.mkdir(parents=True, mode=0o700)
-    with open(h.dir / f"{cache_key(inner.cache_identity())}.lock", "w") as holder:
-        fcntl.flock(holder, fcntl.LOCK_EX)
-        CachedSource(inner, cache_dir=h.dir, lock_timeout=0.6, warn=h.warnings.append).fetch()  # type: ignore[arg-type]
-    assert h.warnings == [f"the credentials cache entry in {h.dir} stayed locked for 1 s; fetching without the cache"]
-
-
 @pytest.mark.timeout(20)
 def test_a_fifo_in_place_of_the_entry_is_refused_without_hanging(h):
     inner = FakeSts()

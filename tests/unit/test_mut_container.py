@@ -89,10 +89,18 @@ class ScriptedEndpoint(Serving):
         return self
 
 
-@pytest.fixture
-def scripted() -> Iterator[ScriptedEndpoint]:
+@pytest.fixture(scope="module")
+def serving() -> Iterator[ScriptedEndpoint]:
     with ScriptedEndpoint([Answer()]) as endpoint:
         yield endpoint
+
+
+@pytest.fixture
+def scripted(serving: ScriptedEndpoint) -> ScriptedEndpoint:
+    """The module's endpoint, its script and request count reset: one server for every test."""
+    serving.script = [Answer()]
+    serving.requests = 0
+    return serving
 
 
 def source(endpoint: ScriptedEndpoint, slept: list[float] | None = None, now: datetime = NOW,

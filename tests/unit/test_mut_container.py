@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,6 +25,7 @@ from cloudshell_docker.credentials.container import (
     endpoint_configured,
 )
 from cloudshell_docker.errors import CredentialError
+from tests.support.localzone import local_zone
 from tests.support.serving import Serving
 
 NOW = datetime(2030, 1, 1, 12, 0, 0, tzinfo=UTC)
@@ -38,6 +41,7 @@ class Answer:
     date: str | None = None  # the Date header, or none at all
     headers: tuple[tuple[str, str], ...] = ()
     hang_up: bool = False  # close the connection without answering
+    trickle: float = 0.0  # seconds between the body's bytes (sent in 50 pieces), or all at once
 
 
 @dataclass
@@ -83,7 +87,14 @@ class ScriptedEndpoint(Serving):
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 with contextlib.suppress(OSError):
-                    self.wfile.write(payload)
+                    if not answer.trickle:
+                        self.wfile.write(payload)
+                        return
+                    step = max(1, len(payload) // 50)
+                    for start in range(0, len(payload), step):
+                        self.wfile.write(payload[start:start + step])
+                        self.wfile.flush()
+                        time.sleep(answer.trickle)
 
         self._serve(ThreadingHTTPServer(("127.0.0.1", 0), Handler))
         return self
@@ -196,7 +207,8 @@ def test_attempts_can_be_fewer(scripted, attempts, tried, suffix):
 )
 def test_expiration_is_read_as_utc(scripted, expiration, seen):
     scripted.script = [Answer(body={**GOOD, "Expiration": expiration})]
-    creds = source(scripted).fetch()
+    with local_zone("Asia/Kolkata"):  # +05:30: a zone-less time is UTC, not local time
+        creds = source(scripted).fetch()
     assert creds.expiration == seen
     assert creds.expiration.utcoffset() == timedelta(0)
 
@@ -217,7 +229,8 @@ def test_expiration_is_read_as_utc(scripted, expiration, seen):
 )
 def test_expiration_moved_by_the_date_header(scripted, date, expiration):
     scripted.script = [Answer(date=date)]
-    assert source(scripted).fetch().expiration == expiration
+    with local_zone("Asia/Kolkata"):  # +05:30: a Date of -0000 is UTC, not local time
+        assert source(scripted).fetch().expiration == expiration
 
 
 def test_credentials_expiring_at_this_very_second_are_refused(scripted):
@@ -318,3 +331,76 @@ def test_a_token_that_is_not_ascii_is_one_line(scripted, token):
     assert str(caught.value) == ("the container authorization token from AWS_CONTAINER_AUTHORIZATION_TOKEN holds a "
                                  "character that is not ASCII")
     assert scripted.requests == 0
+
+
+def token_file_refusal(scripted: ScriptedEndpoint, path: os.PathLike[str] | str) -> str:
+    environ = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": scripted.url, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": str(path)}
+    with pytest.raises(CredentialError) as caught:
+        ContainerEndpointSource(environ, sleep=[].append).fetch()
+    assert scripted.requests == 0
+    return str(caught.value)
+
+
+def test_a_token_file_that_is_a_directory(scripted, tmp_path):
+    assert token_file_refusal(scripted, tmp_path) == (
+        f"cannot read the container authorization token file {tmp_path}: not a regular file")
+
+
+@pytest.mark.timeout(10)
+def test_a_token_file_that_is_a_fifo_without_a_writer_is_refused_at_once(scripted, tmp_path):
+    fifo = tmp_path / "token"
+    os.mkfifo(fifo)
+    assert token_file_refusal(scripted, fifo) == (
+        f"cannot read the container authorization token file {fifo}: not a regular file")
+
+
+def test_a_token_file_one_byte_over_64_kib(scripted, tmp_path):
+    path = tmp_path / "token"
+    path.write_text("x" * (64 * 1024 + 1))
+    assert token_file_refusal(scripted, path) == (
+        f"cannot read the container authorization token file {path}: larger than 64 KiB")
+
+
+def test_a_token_file_of_64_kib_is_read_whole(scripted, tmp_path):
+    # Read to its last byte (the line break there is what refuses it), not cut short.
+    path = tmp_path / "token"
+    path.write_text("x" * (64 * 1024 - 1) + "\n")
+    assert token_file_refusal(scripted, path) == (
+        f"the container authorization token from AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE ({path}) contains a CR or "
+        "LF character")
+
+
+def padded(size: int) -> bytes:
+    """A good answer of exactly ``size`` bytes (an extra key carries the padding)."""
+    bare = json.dumps({**GOOD, "Padding": ""}).encode()
+    return json.dumps({**GOOD, "Padding": "p" * (size - len(bare))}).encode()
+
+
+@pytest.mark.parametrize("size", [20 * 1024, 64 * 1024], ids=["several-chunks", "exactly-64-KiB"])
+def test_an_answer_up_to_64_kib_is_read_whole(scripted, size):
+    scripted.script = [Answer(body=padded(size))]
+    assert source(scripted).fetch().access_key_id == GOOD["AccessKeyId"]
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["declared", "chunked"])
+def test_an_answer_over_64_kib_is_refused_once(scripted, declared):
+    body = padded(64 * 1024 + 1)
+    headers = () if declared else (("Transfer-Encoding", "chunked"),)
+    scripted.script = [Answer(body=_chunked(body) if not declared else body, headers=headers)]
+    assert refused(scripted) == f"container credentials endpoint at {scripted.host} answered more than 64 KiB"
+    assert scripted.requests == 1
+
+
+def _chunked(body: bytes) -> bytes:
+    return b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for piece in (body[:40000], body[40000:])) + b"0\r\n\r\n"
+
+
+def test_an_answer_trickled_in_is_cut_off_at_twice_the_timeout(scripted):
+    # 20 KiB in 50 pieces 0.03 s apart: each read is well within the 0.5 s timeout, the whole is not
+    # (the deadline is looked at between 8 KiB chunks, so after the second one, at about 1.2 s).
+    scripted.script = [Answer(body=padded(20 * 1024), trickle=0.03)]
+    environ = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": scripted.url, "AWS_CONTAINER_AUTHORIZATION_TOKEN": TOKEN}
+    with pytest.raises(CredentialError) as caught:
+        ContainerEndpointSource(environ, clock=lambda: NOW, sleep=[].append, timeout=0.5, attempts=1).fetch()
+    assert str(caught.value) == (f"container credentials endpoint at {scripted.host} timed out after 0.5 s "
+                                 "(1 attempt)")

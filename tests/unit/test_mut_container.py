@@ -50,6 +50,7 @@ class ScriptedEndpoint(Serving):
 
     script: list[Answer]
     requests: int = 0
+    seen_headers: list[dict[str, str]] = field(default_factory=list)  # of each request, as received
     _server: ThreadingHTTPServer | None = None
 
     @property
@@ -74,6 +75,7 @@ class ScriptedEndpoint(Serving):
             def do_GET(self) -> None:
                 answer = endpoint.script[min(endpoint.requests, len(endpoint.script) - 1)]
                 endpoint.requests += 1
+                endpoint.seen_headers.append(dict(self.headers.items()))
                 if answer.hang_up:
                     self.close_connection = True
                     return
@@ -111,6 +113,7 @@ def scripted(serving: ScriptedEndpoint) -> ScriptedEndpoint:
     """The module's endpoint, its script and request count reset: one server for every test."""
     serving.script = [Answer()]
     serving.requests = 0
+    serving.seen_headers = []
     return serving
 
 
@@ -404,3 +407,34 @@ def test_an_answer_trickled_in_is_cut_off_at_twice_the_timeout(scripted):
         ContainerEndpointSource(environ, clock=lambda: NOW, sleep=[].append, timeout=0.5, attempts=1).fetch()
     assert str(caught.value) == (f"container credentials endpoint at {scripted.host} timed out after 0.5 s "
                                  "(1 attempt)")
+
+
+def test_the_request_asks_for_json_with_the_token(scripted):
+    source(scripted).fetch()
+    (headers,) = scripted.seen_headers
+    assert (headers["Accept"], headers["Authorization"]) == ("application/json", TOKEN)
+
+
+def test_a_token_with_a_lone_cr_is_refused_before_asking(scripted):
+    environ = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": scripted.url, "AWS_CONTAINER_AUTHORIZATION_TOKEN": "tok\rX"}
+    with pytest.raises(CredentialError) as caught:
+        ContainerEndpointSource(environ, sleep=[].append).fetch()
+    assert str(caught.value) == ("the container authorization token from AWS_CONTAINER_AUTHORIZATION_TOKEN contains a "
+                                 "CR or LF character")
+    assert scripted.requests == 0
+
+
+def test_a_request_that_requests_cannot_make_is_not_tried_again(scripted):
+    # A header value may not start with a blank: requests refuses to send it (InvalidHeader).
+    environ = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": scripted.url, "AWS_CONTAINER_AUTHORIZATION_TOKEN": " tok"}
+    slept: list[float] = []
+    with pytest.raises(CredentialError) as caught:
+        ContainerEndpointSource(environ, sleep=slept.append).fetch()
+    assert str(caught.value) == f"container credentials endpoint at {scripted.host} could not be asked: InvalidHeader"
+    assert (scripted.requests, slept) == (0, [])
+
+
+def test_a_malformed_value_names_the_endpoint(scripted):
+    scripted.script = [Answer(body={**GOOD, "AccessKeyId": "ASIA WITH SPACE"})]
+    assert refused(scripted) == (f"container credentials endpoint at {scripted.host} gave a malformed AccessKeyId: "
+                                 "it is not 16 to 128 letters, digits or underscores")

@@ -152,7 +152,7 @@ def run_module(module: str, tests: list[str], *, jobs: int, budget: int, test_ti
         workdir = Path(scratch)
         copy_tree(workdir)
         for test in tests:
-            if not (workdir / test).is_file():
+            if not test.startswith("-") and not (workdir / test).is_file():  # "-..." is a pytest option
                 sys.exit(f"mutation.sh: {test} (mapped to {module}) does not exist")
         with (workdir / "pyproject.toml").open("a") as handle:
             handle.write(mutmut_table(module, tests, test_timeout))

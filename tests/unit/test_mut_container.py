@@ -86,7 +86,8 @@ class ScriptedEndpoint(Serving):
                 for name, value in answer.headers:
                     self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
+                if ("Transfer-Encoding", "chunked") not in answer.headers:
+                    self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 with contextlib.suppress(OSError):
                     if not answer.trickle:
@@ -438,3 +439,20 @@ def test_a_malformed_value_names_the_endpoint(scripted):
     scripted.script = [Answer(body={**GOOD, "AccessKeyId": "ASIA WITH SPACE"})]
     assert refused(scripted) == (f"container credentials endpoint at {scripted.host} gave a malformed AccessKeyId: "
                                  "it is not 16 to 128 letters, digits or underscores")
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("http://127.0.0.1:9\\@192.0.2.2/creds", "holds a backslash, whitespace or a control character"),
+        ("http://127.0.0.1:9/cr\x7feds", "holds a backslash, whitespace or a control character"),  # DEL
+        ("http://127.0.0.1:9/cr\x01eds", "holds a backslash, whitespace or a control character"),
+        ("http://a%zz/creds", "cannot be parsed"),  # urlsplit takes it, urllib3 (which connects) does not
+        ("http://\u00e9.example/creds", "reads as two different hosts"),  # urllib3 connects to xn--9ca.example
+    ],
+    ids=["backslash", "del", "control", "unparsable-for-urllib3", "idna"],
+)
+def test_url_refusals_word_for_word(url, why):
+    with pytest.raises(CredentialError) as caught:
+        ContainerEndpointSource({"AWS_CONTAINER_CREDENTIALS_FULL_URI": url})
+    assert str(caught.value) == f"refusing the container credentials endpoint: its URL {why}"

@@ -380,6 +380,20 @@ def padded(size: int) -> bytes:
     return json.dumps({**GOOD, "Padding": "p" * (size - len(bare))}).encode()
 
 
+def test_a_value_split_across_read_chunks_is_joined_exactly(scripted):
+    # The secret's value straddles the first 8 KiB chunk boundary of the read.
+    secret = "straddling-secret-" + "s" * 30
+
+    def answer(padding: int) -> bytes:
+        return json.dumps({"Padding": "p" * padding, **GOOD, "SecretAccessKey": secret}).encode()
+
+    padding = 8 * 1024 - answer(0).index(secret.encode()) - len(secret) // 2
+    raw = answer(padding)
+    assert raw.index(secret.encode()) < 8 * 1024 < raw.index(secret.encode()) + len(secret)
+    scripted.script = [Answer(body=raw)]
+    assert source(scripted).fetch().secret_access_key == secret
+
+
 @pytest.mark.parametrize("size", [20 * 1024, 64 * 1024], ids=["several-chunks", "exactly-64-KiB"])
 def test_an_answer_up_to_64_kib_is_read_whole(scripted, size):
     scripted.script = [Answer(body=padded(size))]

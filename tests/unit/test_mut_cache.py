@@ -10,14 +10,17 @@ import fcntl
 import json
 import os
 import stat
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from cloudshell_docker.credentials.cache import CachedSource, cache_key, default_cache_dir
+from cloudshell_docker.credentials.cache import CachedSource, cache_key, default_cache_dir, with_cache
 from cloudshell_docker.credentials.model import AwsCredentials
+from cloudshell_docker.options.own import SourceOptions
+from tests.support.localzone import local_zone
 from tests.unit.test_cache import T0, FakeSts, Harness
 
 
@@ -277,3 +280,92 @@ def test_without_a_directory_given_the_user_cache_is_used(monkeypatch, tmp_path)
     assert source.from_cache
     assert inner.calls == 1
     assert (tmp_path / "xdg" / "csdocker" / "sts" / f"{cache_key(inner.cache_identity())}.json").is_file()
+
+
+def test_entries_are_written_and_read_in_utc_whatever_the_local_zone(h):
+    inner = FakeSts()
+    with local_zone("Asia/Kolkata"):  # +05:30
+        h.cached(inner).fetch()
+        source = h.cached(inner)
+        again = source.fetch()
+    assert source.from_cache
+    assert h.warnings == []
+    assert again.expiration is not None
+    assert again.expiration.utcoffset() == timedelta(0)
+    doc = json.loads(h.entry(inner).read_text())
+    assert doc["Expiration"].endswith("+00:00")
+    assert doc["FetchedAt"].endswith("+00:00")
+
+
+def test_pruning_leaves_a_symlink_named_like_an_entry(h, tmp_path):
+    inner = FakeSts()
+    h.cached(inner).fetch()
+    target = tmp_path / "someone-elses-file"
+    target.write_text("{}")
+    stale = time.time() - 14 * 3600
+    os.utime(target, (stale, stale))
+    link = h.dir / ("e" * 64 + ".json")
+    link.symlink_to(target)
+    h.cached(FakeSts(identity={"role_arn": "another"})).fetch()
+    assert link.is_symlink()
+    assert target.exists()
+
+
+def test_with_cache_fetches_through_the_source_it_wraps(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    sts = FakeSts()
+    creds = with_cache(sts, SourceOptions()).fetch()
+    assert (creds.access_key_id, sts.calls) == ("ASIAFAKE00000001", 1)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another user")
+def test_an_entry_of_another_user_is_named_so(h):
+    inner = FakeSts()
+    h.cached(inner).fetch()
+    os.chown(h.entry(inner), 65534, 65534)
+    h.cached(inner).fetch()
+    assert h.warnings == [f"ignoring the cached credentials {h.entry(inner)} (owned by another user); replacing them"]
+
+
+def test_an_entry_written_while_waiting_for_the_lock_is_reused(h):
+    inner = FakeSts()
+    h.cached(inner).fetch()
+    written = h.entry(inner).read_bytes()  # what "another run" will write
+    h.entry(inner).unlink()
+    source = h.cached(inner)
+    with open(h.dir / f"{cache_key(inner.cache_identity())}.lock", "w") as holder:
+        fcntl.flock(holder, fcntl.LOCK_EX)  # the other run holds the lock while it fetches
+        waiting = threading.Thread(target=source.fetch)
+        waiting.start()
+        time.sleep(0.2)  # this run found no entry and is now waiting for the lock
+        fd = os.open(h.entry(inner), os.O_WRONLY | os.O_CREAT, 0o600)
+        os.write(fd, written)
+        os.close(fd)
+    waiting.join(timeout=10)
+    assert source.from_cache
+    assert inner.calls == 1
+    assert h.warnings == []
+
+
+def test_a_directory_in_place_of_the_entry(h):
+    inner = FakeSts()
+    h.entry(inner).mkdir(parents=True)
+    h.dir.chmod(0o700)
+    creds = h.cached(inner).fetch()
+    assert creds.access_key_id == "ASIAFAKE00000001"
+    assert h.warnings == [f"ignoring the cached credentials {h.entry(inner)} (not a regular file); replacing them",
+                          f"cannot write to the credentials cache {h.dir} (Is a directory)"]
+    assert sorted(p.name for p in h.dir.iterdir() if not p.name.endswith(".lock")) == [h.entry(inner).name]
+
+
+def test_a_cache_directory_removed_during_the_fetch(h):
+    class Wiping(FakeSts):
+        def fetch(self) -> AwsCredentials:
+            for path in h.dir.iterdir():
+                path.unlink()
+            h.dir.rmdir()  # another process empties the cache meanwhile
+            return super().fetch()
+
+    creds = h.cached(Wiping()).fetch()
+    assert creds.access_key_id == "ASIAFAKE00000001"
+    assert h.warnings == [f"cannot write to the credentials cache {h.dir} (No such file or directory)"]

@@ -212,6 +212,7 @@ def test_the_directory_and_its_missing_parents_are_made_private(h, tmp_path):
     assert mode(h.dir) == 0o700
     assert mode(h.dir.parent) == 0o700
     assert mode(tmp_path / "cache") == 0o700
+    assert h.warnings == []  # a directory it just made is not "found with loose permissions"
 
 
 def test_keys_are_stable_across_versions():
@@ -369,3 +370,46 @@ def test_a_cache_directory_removed_during_the_fetch(h):
     creds = h.cached(Wiping()).fetch()
     assert creds.access_key_id == "ASIAFAKE00000001"
     assert h.warnings == [f"cannot write to the credentials cache {h.dir} (No such file or directory)"]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "symlink"])
+def test_a_lock_file_that_is_not_a_regular_file_is_not_used(h, tmp_path, kind):
+    inner = FakeSts()
+    h.dir.mkdir(parents=True, mode=0o700)
+    lock = h.dir / f"{cache_key(inner.cache_identity())}.lock"
+    if kind == "fifo":
+        os.mkfifo(lock, 0o600)
+        why = "the lock file is not a regular file of this user"
+    else:
+        (tmp_path / "elsewhere").write_text("")
+        lock.symlink_to(tmp_path / "elsewhere")
+        why = "Too many levels of symbolic links"
+    creds = h.cached(inner).fetch()
+    assert creds.access_key_id == "ASIAFAKE00000001"
+    assert h.warnings == [f"cannot lock the credentials cache in {h.dir} ({why}); fetching without the cache"]
+    assert not h.entry(inner).exists()
+
+
+def test_a_new_source_has_not_used_the_cache_yet(h):
+    inner = FakeSts()
+    source = h.cached(inner)
+    assert (source.from_cache, source.description) == (False, inner.description)
+
+
+def test_a_cache_directory_whose_name_is_too_long(tmp_path):
+    directory = tmp_path / ("x" * 300)
+    warnings: list[str] = []
+    inner = FakeSts()
+    CachedSource(inner, cache_dir=directory, warn=warnings.append).fetch()  # type: ignore[arg-type]
+    assert inner.calls == 1
+    assert warnings == [f"cannot use the credentials cache {directory} (File name too long); continuing without it"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a directory to another user")
+def test_a_cache_directory_of_another_user_is_named_so(h):
+    inner = FakeSts()
+    h.cached(inner).fetch()
+    os.chown(h.dir, 65534, 65534)
+    h.cached(inner).fetch()
+    assert inner.calls == 2
+    assert h.warnings == [f"the credentials cache {h.dir} belongs to another user; continuing without it"]

@@ -17,3 +17,11 @@ def test_unknown_format_names_every_format():
     with pytest.raises(UsageError) as caught:
         format_env({"A": "1"}, "yaml")
     assert str(caught.value) == "invalid value 'yaml' for --format: expected one of sh, fish, powershell, dotenv, json"
+
+
+@pytest.mark.parametrize("fmt", ["sh", "fish", "powershell", "dotenv", "json"])
+def test_a_paragraph_separator_is_refused_like_a_line_break(fmt):
+    # U+2029 (Zp), like U+2028 (Zl), ends a line for some readers.
+    with pytest.raises(UsageError) as caught:
+        format_env({"X": "para\u2029graph"}, fmt)
+    assert str(caught.value) == "the value of X cannot be exported: it holds a control character or line break"

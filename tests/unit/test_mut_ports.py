@@ -15,6 +15,11 @@ from cloudshell_docker.options.values.ports import expose_ports, publish_ports
 Bindings = dict[str, list[tuple[str, str]]]  # port/proto -> [(HostIp, HostPort)]
 
 PUBLISH: list[tuple[str, Bindings | str]] = [
+    ('[::1]:1:8080:80', 'invalid IP address [::1]:1: address [::1]:1:: too many colons in address'),
+    ('80-65536', 'invalid containerPort: 80-65536'),
+    ('65536-65537', 'invalid containerPort: 65536-65537'),
+    ('published=8080,target=80,protocol=tcp=x', 'invalid proto: tcp=x'),
+    ('published=8080=1,target=80', 'invalid hostPort: 8080=1'),
     ('80/', {'80/tcp': [('', '')]}),
     ('80-80', {'80/tcp': [('', '')]}),
     ('65536', 'invalid containerPort: 65536'),
@@ -83,6 +88,8 @@ EXPOSE: list[tuple[str, list[str] | str]] = [
     ("90-80", "invalid range format for --expose: 90-80, error: invalid range specified for port: 90-80"),
     ("80:80", "invalid port format for --expose: 80:80"),
     ("/udp", "invalid range format for --expose: /udp, error: empty string specified for ports"),
+    ("80-65536",
+     'invalid range format for --expose: 80-65536, error: strconv.ParseUint: parsing "65536": value out of range'),
 ]
 
 

@@ -413,3 +413,18 @@ def test_a_cache_directory_of_another_user_is_named_so(h):
     h.cached(inner).fetch()
     assert inner.calls == 2
     assert h.warnings == [f"the credentials cache {h.dir} belongs to another user; continuing without it"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a umask that takes the owner's write bit needs root to go on")
+def test_a_directory_it_just_made_under_a_strict_umask_is_trusted_without_a_warning(h):
+    inner = FakeSts()
+    old = os.umask(0o277)  # mkdir's 0700 becomes 0500: fixed to 0700 at once, silently
+    try:
+        h.cached(inner).fetch()
+        source = h.cached(inner)
+        source.fetch()
+    finally:
+        os.umask(old)
+    assert mode(h.dir) == 0o700
+    assert h.warnings == []
+    assert source.from_cache

@@ -90,6 +90,8 @@ EXPOSE: list[tuple[str, list[str] | str]] = [
     ("/udp", "invalid range format for --expose: /udp, error: empty string specified for ports"),
     ("80-65536",
      'invalid range format for --expose: 80-65536, error: strconv.ParseUint: parsing "65536": value out of range'),
+    ("65536-65535",  # the first port is refused before the range is compared
+     'invalid range format for --expose: 65536-65535, error: strconv.ParseUint: parsing "65536": value out of range'),
 ]
 
 

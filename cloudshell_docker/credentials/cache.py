@@ -277,15 +277,19 @@ class CachedSource:
             return None, None
         except OSError as err:
             return None, f"cannot open it: {err.strerror}"
-        with os.fdopen(fd, "rb") as handle:
-            st = os.fstat(handle.fileno())
+        try:
+            # Looked at before any file object is made: os.fdopen refuses a directory outright.
+            st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
                 return None, "not a regular file"
             if st.st_uid != os.geteuid():
                 return None, "owned by another user"
             if stat.S_IMODE(st.st_mode) != 0o600:
                 return None, f"mode {stat.S_IMODE(st.st_mode):04o}, not 0600"
-            data = handle.read(_MAX_FILE_BYTES + 1)
+            with os.fdopen(fd, "rb", closefd=False) as handle:
+                data = handle.read(_MAX_FILE_BYTES + 1)
+        finally:
+            os.close(fd)
         try:
             creds, fetched_at = _decode(data, key)
         except (ValueError, TypeError, KeyError):  # never the parser's message: it may quote the file

@@ -16,7 +16,9 @@ answers ends up in shells and containers):
   host checked is the one urllib3 (which connects) reads, which must be the one urlsplit reads;
 * the answer is read up to 64 KiB and the token file up to 64 KiB, from a regular file only
   (symlinks are followed: EKS mounts the token through them);
-* every credential value must have AWS's shape (``credentials.validate``).
+* every credential value must have AWS's shape (``credentials.validate``);
+* a token that is not ASCII is refused in one line (http.client cannot send all of it, and
+  botocore fails with a traceback).
 """
 
 from __future__ import annotations
@@ -241,6 +243,12 @@ class ContainerEndpointSource:
             # Not a legal header value (botocore refuses it too). A file written with
             # `echo` ends in a newline: it is refused rather than quietly trimmed, as botocore does.
             raise CredentialError(f"the container authorization token from {origin} contains a CR or LF character")
+        if not token.isascii():
+            # http.client would fail to encode it deep inside the request (botocore too, with a
+            # traceback); AWS's tokens are ASCII.
+            raise CredentialError(
+                f"the container authorization token from {origin} holds a character that is not ASCII"
+            )
         return token
 
     def _http(self) -> requests.Session:

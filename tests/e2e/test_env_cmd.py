@@ -207,3 +207,13 @@ def test_a_token_file_that_is_not_a_regular_file_is_refused_at_once(endpoint, tm
     assert done.returncode == 1
     assert done.stderr.decode().strip() == (
         f"csdocker: cannot read the container authorization token file {token_file}: not a regular file")
+
+
+def test_a_token_that_is_not_ascii_is_one_line(endpoint, tmp_path):
+    env = endpoint_env(endpoint, tmp_path, AWS_CONTAINER_AUTHORIZATION_TOKEN="tok-\u20ac")
+    done = run_csdocker(["env"], env=env)
+    assert (done.returncode, done.stdout) == (1, b"")
+    assert done.stderr.decode() == (
+        "csdocker: the container authorization token from AWS_CONTAINER_AUTHORIZATION_TOKEN holds a character that "
+        "is not ASCII\n")
+    assert endpoint.requests == []

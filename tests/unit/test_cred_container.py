@@ -37,7 +37,16 @@ from tests.support.endpoint import CredentialsEndpoint
 from tests.support.moto import free_port
 from tests.support.netguard import forbid_offhost_connect
 
-SHORT_TIMEOUT = 0.3  # client side, for the stalling endpoint; the default (2 s) is checked apart
+# Client-side timeouts: an attempt against the stalling endpoint gives up at once, so that a
+# timeout test (and each mutant of scripts/mutation.sh that runs it) takes a fraction of a second;
+# an endpoint that answers gets a generous one, which a loaded machine cannot exceed. The default
+# (2 s) is checked apart, and the end-to-end tests meet the real timeouts.
+STALL_TIMEOUT = 0.05
+ANSWER_TIMEOUT = 5.0
+
+
+def client_timeout(mode: str) -> float:
+    return STALL_TIMEOUT if mode == "timeout" else ANSWER_TIMEOUT
 
 
 @pytest.fixture(autouse=True)
@@ -102,12 +111,12 @@ class Outcome:
     asked: tuple[str, ...] = ()
 
 
-def run_ours(environ: dict[str, str], endpoint: CredentialsEndpoint) -> Outcome:
+def run_ours(environ: dict[str, str], endpoint: CredentialsEndpoint, timeout: float = ANSWER_TIMEOUT) -> Outcome:
     asked: list[str] = []
     before = len(endpoint.requests)
     try:
         source = ContainerEndpointSource(environ, session=our_session(endpoint.netloc, asked), sleep=no_sleep,
-                                         timeout=SHORT_TIMEOUT)
+                                         timeout=timeout)
         creds = source.fetch()
     except CredentialError as err:
         return Outcome(False, why=str(err), requests=len(endpoint.requests) - before, asked=tuple(asked))
@@ -115,10 +124,10 @@ def run_ours(environ: dict[str, str], endpoint: CredentialsEndpoint) -> Outcome:
     return Outcome(True, values, requests=len(endpoint.requests) - before, asked=tuple(asked))
 
 
-def run_botocore(environ: dict[str, str], endpoint: CredentialsEndpoint) -> Outcome:
+def run_botocore(environ: dict[str, str], endpoint: CredentialsEndpoint, timeout: float = ANSWER_TIMEOUT) -> Outcome:
     asked: list[str] = []
     before = len(endpoint.requests)
-    fetcher = ContainerMetadataFetcher(session=BotocoreLoopbackSession(endpoint.netloc, asked, SHORT_TIMEOUT),
+    fetcher = ContainerMetadataFetcher(session=BotocoreLoopbackSession(endpoint.netloc, asked, timeout),
                                        sleep=no_sleep)
     try:
         creds = ContainerProvider(environ=environ, fetcher=fetcher).load()
@@ -252,9 +261,9 @@ def test_side_by_side_with_botocore(case: Case, serve, tmp_path):
                      overrides=dict(case.overrides), timeout_seconds=1.0)
     environ = build_environ(case, endpoint, tmp_path)
 
-    ours = run_ours(environ, endpoint)
+    ours = run_ours(environ, endpoint, client_timeout(case.mode))
     endpoint.requests.clear()  # each client meets the same endpoint afresh (fail_first counts from here)
-    botocore = run_botocore(environ, endpoint)
+    botocore = run_botocore(environ, endpoint, client_timeout(case.mode))
 
     assert ours.accepted == (case.expect == "accept"), (ours, botocore)
     assert botocore.accepted == ((case.botocore or case.expect) == "accept"), (ours, botocore)
@@ -299,7 +308,7 @@ class RecordingSession(requests.Session):
 
 def test_default_timeout_reaches_each_request(endpoint):
     session = RecordingSession()
-    ContainerEndpointSource(endpoint.environ(), session=session).fetch()
+    ContainerEndpointSource(endpoint.environ(), session=session, sleep=no_sleep).fetch()
     assert [call["timeout"] for call in session.calls] == [2.0]
     assert session.calls[0]["allow_redirects"] is False
     assert session.calls[0]["headers"]["Authorization"] == endpoint.token
@@ -324,7 +333,7 @@ def test_attempts(endpoint, mode, fail_first, requests_made, sleeps, accepted):
     endpoint.fail_first = fail_first
     endpoint.timeout_seconds = 1.0
     slept: list[float] = []
-    source = ContainerEndpointSource(endpoint.environ(), sleep=slept.append, timeout=SHORT_TIMEOUT)
+    source = ContainerEndpointSource(endpoint.environ(), sleep=slept.append, timeout=client_timeout(mode))
     if accepted:
         assert source.fetch().access_key_id == endpoint.issued[-1].access_key_id
     else:
@@ -349,7 +358,7 @@ HOST = r"127\.0\.0\.1:\d+"
 MESSAGES = [
     ("unauthorized", {}, rf"container credentials endpoint at {HOST} refused the authorization token \(HTTP 401\)"),
     ("error500", {}, rf"container credentials endpoint at {HOST} failed with HTTP 500 \(3 attempts\)"),
-    ("timeout", {}, rf"container credentials endpoint at {HOST} timed out after 0\.3 s \(3 attempts\)"),
+    ("timeout", {}, rf"container credentials endpoint at {HOST} timed out after 0\.05 s \(3 attempts\)"),
     ("malformed", {}, rf"container credentials endpoint at {HOST} answered malformed JSON \(3 attempts\)"),
     ("missing_keys", {}, rf"container credentials endpoint at {HOST} answered without SecretAccessKey"),
     ("ok", {"AccessKeyId": None, "Token": None},
@@ -374,7 +383,7 @@ def test_error_messages(endpoint, mode, overrides, message):
     endpoint.timeout_seconds = 1.0
     issued = endpoint.current()
     with pytest.raises(CredentialError) as caught:
-        ContainerEndpointSource(endpoint.environ(), sleep=no_sleep, timeout=SHORT_TIMEOUT).fetch()
+        ContainerEndpointSource(endpoint.environ(), sleep=no_sleep, timeout=client_timeout(mode)).fetch()
     text = str(caught.value)
     assert re.fullmatch(message, text), text
     for secret in (endpoint.token, issued.secret_access_key, issued.token):
@@ -411,14 +420,14 @@ def test_token_messages(endpoint, tmp_path):
     environ = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": endpoint.url,
                "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": str(missing)}
     with pytest.raises(CredentialError) as caught:
-        ContainerEndpointSource(environ).fetch()
+        ContainerEndpointSource(environ, sleep=no_sleep).fetch()
     assert str(caught.value) == (f"cannot read the container authorization token file {missing}: "
                                  "No such file or directory")
 
     environ = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": endpoint.url,
                "AWS_CONTAINER_AUTHORIZATION_TOKEN": "tok-secret\r\nX-Injected: yes"}
     with pytest.raises(CredentialError) as caught:
-        ContainerEndpointSource(environ).fetch()
+        ContainerEndpointSource(environ, sleep=no_sleep).fetch()
     assert str(caught.value) == ("the container authorization token from AWS_CONTAINER_AUTHORIZATION_TOKEN "
                                  "contains a CR or LF character")
     assert endpoint.requests == []
@@ -429,7 +438,7 @@ def test_token_file_is_read_again_on_each_fetch(endpoint, tmp_path):
     token_file.write_text(endpoint.token)
     environ = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": endpoint.url,
                "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": str(token_file)}
-    source = ContainerEndpointSource(environ)
+    source = ContainerEndpointSource(environ, sleep=no_sleep)
     source.fetch()
     first = endpoint.token
     endpoint.token = "tok-rotated-" + "1" * 16  # EKS rotates the file's token
@@ -439,7 +448,7 @@ def test_token_file_is_read_again_on_each_fetch(endpoint, tmp_path):
 
 
 def test_refetch_gives_the_endpoints_current_set(endpoint):
-    source = ContainerEndpointSource(endpoint.environ())
+    source = ContainerEndpointSource(endpoint.environ(), sleep=no_sleep)
     first = source.fetch()
     endpoint.rotate()
     second = source.fetch()
@@ -448,14 +457,14 @@ def test_refetch_gives_the_endpoints_current_set(endpoint):
 
 
 def test_description_names_the_host_only(endpoint):
-    source = ContainerEndpointSource(endpoint.environ())
+    source = ContainerEndpointSource(endpoint.environ(), sleep=no_sleep)
     assert source.description == f"container endpoint ({endpoint.netloc})"
     assert endpoint.token not in source.description
     assert endpoint.path not in source.description
 
 
 def expiration_seen(endpoint: CredentialsEndpoint) -> datetime:
-    creds = ContainerEndpointSource(endpoint.environ()).fetch()
+    creds = ContainerEndpointSource(endpoint.environ(), sleep=no_sleep).fetch()
     assert creds.expiration is not None
     return creds.expiration
 
@@ -491,11 +500,11 @@ def test_fast_endpoint_clock_does_not_hide_expired_credentials(endpoint):
     endpoint.clock_skew = 7200
     endpoint.mode = "expired"
     with pytest.raises(CredentialError, match="already expired"):
-        ContainerEndpointSource(endpoint.environ()).fetch()
+        ContainerEndpointSource(endpoint.environ(), sleep=no_sleep).fetch()
 
 
 def test_no_secret_in_repr_or_description(endpoint):
-    source = ContainerEndpointSource(endpoint.environ())
+    source = ContainerEndpointSource(endpoint.environ(), sleep=no_sleep)
     creds = source.fetch()
     text = repr(creds) + source.description + json.dumps(source.description)
     issued = endpoint.issued[-1]

@@ -31,6 +31,9 @@ __all__ = [
 ]
 
 _BINARY = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50}
+# big.Int has no size limit; strconv's range check gets one no argument can reach (an argv
+# string is at most 128 KiB, under 2**20 bits even in hex).
+_RATIONAL_BITS = 1 << 20
 
 
 def parse_string(text: str) -> str:
@@ -116,7 +119,7 @@ def _go_rational(text: str) -> Fraction | None:
             if numerator is None or denominator is None or denominator == 0:
                 return None
             return Fraction(numerator, denominator)
-        if text.strip() != text or "_" in text or not text:
+        if text.strip() != text or not text:
             return None
         lowered = text.lower().lstrip("+-")
         if lowered.startswith(("0x", "0b", "0o")):
@@ -131,7 +134,7 @@ def _go_rational(text: str) -> Fraction | None:
 
 def _go_rational_integer(text: str) -> int | None:
     try:
-        return go_parse_int(text, 0, 4096)
+        return go_parse_int(text, 0, _RATIONAL_BITS)
     except GoValueError:
         return None
 

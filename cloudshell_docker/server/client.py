@@ -30,6 +30,7 @@ __all__ = [
     "MAGIC",
     "SERVER_VARIABLE",
     "encode_request",
+    "forwarded_signals",
     "main",
     "runtime_dir",
     "server_enabled",
@@ -197,6 +198,15 @@ def _recv_exact(conn: socket.socket, size: int) -> bytes:
     return data
 
 
+def forwarded_signals() -> list[int]:
+    """FORWARDED_SIGNALS and every real-time signal: what a csdocker in this process would have
+    received (``csdocker exec`` ignores the real-time ones as the docker CLI's Go runtime does;
+    left to their default they would kill the client instead)."""
+    numbers = [number for name in FORWARDED_SIGNALS if (number := getattr(signal, name, None)) is not None]
+    low, high = getattr(signal, "SIGRTMIN", 0), getattr(signal, "SIGRTMAX", -1)
+    return numbers + list(range(low, high + 1))
+
+
 def _forward(conn: socket.socket) -> None:
     def handler(number: int, _frame: object) -> None:
         try:
@@ -206,9 +216,8 @@ def _forward(conn: socket.socket) -> None:
         if number == signal.SIGTSTP:
             os.kill(os.getpid(), signal.SIGSTOP)  # stopped, as a csdocker at the terminal would be
 
-    for name in FORWARDED_SIGNALS:
-        number = getattr(signal, name, None)
-        if number is None or signal.getsignal(number) == signal.SIG_IGN:
+    for number in forwarded_signals():
+        if signal.getsignal(number) == signal.SIG_IGN:
             continue  # ignored here: csdocker would not have seen it either
         signal.signal(number, handler)
 
@@ -264,9 +273,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         # A server that found its installation changed (or died before starting the call):
         # nothing of the call has run yet.
         conn.close()
-        for name in FORWARDED_SIGNALS:
-            number = getattr(signal, name, None)
-            if number is not None and signal.getsignal(number) not in (signal.SIG_IGN, signal.SIG_DFL, None):
+        for number in forwarded_signals():
+            if signal.getsignal(number) not in (signal.SIG_IGN, signal.SIG_DFL, None):
                 signal.signal(number, signal.SIG_DFL if number != signal.SIGINT else signal.default_int_handler)
         if not answer:
             sys.stderr.write("csdocker: the command server ended the call without an exit status\n")

@@ -58,6 +58,13 @@ def without_winch(output: bytes) -> bytes:
     return re.sub(rb"got WINCH\r?\r?\n", b"", output)
 
 
+def without_prompt_redraws(output: bytes) -> bytes:
+    """The output without the shell's prompt redraws and terminal queries: a resize that reaches the
+    shell late (a loaded machine) makes busybox sh draw its prompt again, for either client."""
+    output = re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", output)
+    return re.sub(rb"[\r\n]|/ # ", b"", output)
+
+
 def shell_session(child: pexpect.spawn) -> None:
     child.expect("# ")
     child.sendline("echo hi-$((1+2)); tty")
@@ -133,7 +140,7 @@ def test_detach_keys_leave_it_running(both, names, busybox, flags, keys):
     for result, name in ended.values():
         assert result.exit_status == 0
         assert result.lflag & COOKED == COOKED
-        assert result.output.replace(b"\x1b[6n", b"") == b""  # nothing is printed on detach
+        assert without_prompt_redraws(result.output) == b""  # nothing is printed on detach
         assert container_state(name) == "running 0"
 
 

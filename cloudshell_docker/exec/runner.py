@@ -29,9 +29,9 @@ from cloudshell_docker.engine.apiversions import version_tuple
 from cloudshell_docker.errors import EngineError, ExitCode, UsageError
 from cloudshell_docker.exec.spec import ExecSpec
 from cloudshell_docker.run.detachkeys import DEFAULT_DETACH_KEYS, EscapeFilter, parse_detach_keys
-from cloudshell_docker.run.signals import SignalRelay, quiet_thread
+from cloudshell_docker.run.signals import SignalRelay
 from cloudshell_docker.run.streams import AttachStreams, StreamEvent
-from cloudshell_docker.run.terminal import Terminal
+from cloudshell_docker.run.terminal import Terminal, size_tty
 
 __all__ = ["check_tty", "run_exec"]
 
@@ -116,7 +116,7 @@ class _Session:
             streams.start()
             if follow_size:
                 resize_ready.set()
-                self.first_resize()
+                size_tty(self.resize, self.say)
             if self.wait_for_stream(events):
                 # The command runs on; the docker CLI reports the detach as an error of its own.
                 raise EngineError("read escape sequence", exit_code=ExitCode.ERROR)
@@ -162,32 +162,16 @@ class _Session:
                 return int(code) if isinstance(code, int) else 0
             time.sleep(0.05)
 
+    def say(self, text: str) -> None:
+        with contextlib.suppress(OSError):
+            os.write(self.terminal.stderr_fd, text.encode())
+
     def resize(self) -> None:
         rows, cols = self.terminal.size()
         if rows == 0 and cols == 0:
             return
         self.engine.exec_resize(self.exec_id, rows, cols)
 
-    def first_resize(self) -> None:
-        """Size the exec's TTY to the terminal; retry a few times in the background, as the CLI does."""
-        try:
-            self.resize()
-            return
-        except EngineError:
-            pass
-
-        def retry() -> None:
-            for attempt in range(10):
-                time.sleep((attempt + 1) * 0.01)
-                try:
-                    self.resize()
-                    return
-                except EngineError:
-                    continue
-            with contextlib.suppress(OSError):
-                os.write(self.terminal.stderr_fd, b"failed to resize tty, using default size\n")
-
-        quiet_thread(retry, "csdocker-resize")
 
 
 def _running(info: Mapping[str, Any]) -> bool:

@@ -16,7 +16,6 @@ import ipaddress
 import os
 import queue
 import threading
-import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -31,7 +30,7 @@ from cloudshell_docker.run.pull import ProgressDisplay, pull_image
 from cloudshell_docker.run.signals import SignalRelay, quiet_thread
 from cloudshell_docker.run.spec import RunSpec
 from cloudshell_docker.run.streams import AttachStreams, StreamEvent
-from cloudshell_docker.run.terminal import Terminal
+from cloudshell_docker.run.terminal import Terminal, size_tty
 
 __all__ = ["RunHooks", "run_container"]
 
@@ -218,7 +217,7 @@ class _ContainerRun:
         self.start(container_id, waiter, release_first=attachment)
         if self.follow_size:
             self.resize_ready.set()
-            self.first_resize(container_id)
+            size_tty(lambda: self.resize(container_id), self.say)
         quiet_thread(lambda: events.put(_Status(waiter.result())), "csdocker-wait")
         return self.follow(streams, events)
 
@@ -328,26 +327,6 @@ class _ContainerRun:
         if rows == 0 and cols == 0:
             return
         self.engine.resize(container_id, rows, cols)
-
-    def first_resize(self, container_id: str) -> None:
-        """Size the container's TTY to the terminal; retry a few times in the background, as the CLI does."""
-        try:
-            self.resize(container_id)
-            return
-        except EngineError:
-            pass
-
-        def retry() -> None:
-            for attempt in range(10):
-                time.sleep((attempt + 1) * 0.01)
-                try:
-                    self.resize(container_id)
-                    return
-                except EngineError:
-                    continue
-            self.say("failed to resize tty, using default size\n")
-
-        quiet_thread(retry, "csdocker-resize")
 
 
 def _localhost_dns_warnings(config: dict[str, Any]) -> list[str]:

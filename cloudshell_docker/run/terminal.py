@@ -13,10 +13,14 @@ import struct
 import sys
 import termios
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["Terminal", "make_raw_attributes"]
+from cloudshell_docker.errors import EngineError
+from cloudshell_docker.run.signals import quiet_thread
+
+__all__ = ["Terminal", "make_raw_attributes", "size_tty"]
 
 # termios attribute list indices (see termios.tcgetattr)
 _IFLAG, _OFLAG, _CFLAG, _LFLAG, _CC = 0, 1, 2, 3, 6
@@ -96,6 +100,29 @@ class Terminal:
     @property
     def is_raw(self) -> bool:
         return self._saved is not None
+
+
+def size_tty(resize: Callable[[], None], say: Callable[[str], None]) -> None:
+    """Size a container's or an exec's TTY to the terminal with ``resize``; when the engine refuses
+    (the process may not be up yet), retry a few times in the background and then ``say`` that it
+    gave up, as the docker CLI does."""
+    try:
+        resize()
+        return
+    except EngineError:
+        pass
+
+    def retry() -> None:
+        for attempt in range(10):
+            time.sleep((attempt + 1) * 0.01)
+            try:
+                resize()
+                return
+            except EngineError:
+                continue
+        say("failed to resize tty, using default size\n")
+
+    quiet_thread(retry, "csdocker-resize")
 
 
 def _isatty(fd: int) -> bool:

@@ -7,11 +7,13 @@ import os
 import pty
 import struct
 import termios
+import threading
 from collections.abc import Iterator
 
 import pytest
 
-from cloudshell_docker.run.terminal import Terminal
+from cloudshell_docker.errors import EngineError
+from cloudshell_docker.run.terminal import Terminal, size_tty
 
 
 @pytest.fixture
@@ -86,3 +88,52 @@ def test_noraw_keeps_the_terminal_as_it_is(tty):
 def test_from_stdio_is_the_process_streams():
     terminal = Terminal.from_stdio({})
     assert (terminal.stdin_fd, terminal.stdout_fd, terminal.stderr_fd, terminal.allow_raw) == (0, 1, 2, True)
+
+
+class _Resizes:
+    """A resize call that the engine refuses ``refusals`` times, then accepts."""
+
+    def __init__(self, refusals: int) -> None:
+        self.refusals = refusals
+        self.calls = 0
+        self.said: list[str] = []
+        self.done = threading.Event()
+
+    def resize(self) -> None:
+        self.calls += 1
+        if self.calls <= self.refusals:
+            if self.calls == 11:
+                self.done.set()
+            raise EngineError("no such process")
+        self.done.set()
+
+    def say(self, text: str) -> None:
+        self.said.append(text)
+        self.done.set()
+
+
+def test_size_tty_sizes_at_once_when_the_engine_accepts():
+    calls = _Resizes(0)
+    size_tty(calls.resize, calls.say)
+    assert calls.calls == 1
+    assert calls.said == []
+
+
+def test_size_tty_retries_in_the_background_until_the_engine_accepts():
+    calls = _Resizes(3)
+    size_tty(calls.resize, calls.say)
+    assert calls.done.wait(10)
+    assert calls.calls == 4
+    assert calls.said == []
+
+
+def test_size_tty_gives_up_after_ten_retries_and_says_so_once():
+    calls = _Resizes(1000)
+    size_tty(calls.resize, calls.say)
+    assert calls.done.wait(10)
+    for _ in range(100):  # the thread says it right after the last refusal
+        if calls.said:
+            break
+        threading.Event().wait(0.05)
+    assert calls.calls == 11
+    assert calls.said == ["failed to resize tty, using default size\n"]

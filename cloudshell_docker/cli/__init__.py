@@ -50,15 +50,20 @@ def _guard(action: Callable[[], int], on_error: Callable[[CsDockerError], int], 
         return int(bug_status)
 
 
-def guarded(action: Callable[[], int], *, for_run: bool, debug: bool = False) -> int:
+def guarded(action: Callable[[], int], *, for_run: bool, debug: bool = False, engine_words: bool = False) -> int:
     """Run ``action``; turn every failure into one line on stderr and an exit status.
 
     For ``run`` an error keeps its own code (125, or docker's 1 for some usage errors);
     ``env`` and ``whoami`` exit 1 when the credentials cannot be had and 2 for bad usage.
     ``debug`` (docker's ``-D``): an internal error (a bug) also shows its traceback, redacted.
+    ``engine_words``: an EngineError is printed bare, as the docker command csdocker stands in for
+    prints the engine's refusals (``docker exec``: "Error response from daemon: ...").
     """
     def on_error(err: CsDockerError) -> int:
-        print_error(err.message)
+        if engine_words and isinstance(err, EngineError):
+            print_docker_error(err.message)
+        else:
+            print_error(err.message)
         if for_run:
             return int(err.exit_code)
         return int(ExitCode.ERROR if isinstance(err, CredentialError) else ExitCode.USAGE)
@@ -119,7 +124,7 @@ def guarded_transfer(action: Callable[[], int], *, debug: bool = False) -> int:
 def exec_entry(argv: list[str], options: GlobalOptions) -> int:
     from cloudshell_docker.exec.command import exec_command
 
-    return guarded(lambda: exec_command(argv, options), for_run=True, debug=options.debug)
+    return guarded(lambda: exec_command(argv, options), for_run=True, debug=options.debug, engine_words=True)
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

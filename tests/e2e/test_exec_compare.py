@@ -158,6 +158,31 @@ def test_errors_as_docker_exec(endpoint, box, args):
     assert mine.stdout == b""
 
 
+@pytest.fixture
+def refusing(busybox, names) -> dict[str, str]:
+    """Containers the engine refuses an exec into: stopped, paused."""
+    stopped, paused = names.new("stopped"), names.new("paused")
+    docker("create", "--name", stopped, busybox, "true", check=True)
+    docker("run", "-d", "--name", paused, busybox, "sleep", "60", check=True)
+    docker("pause", paused, check=True)
+    return {"stopped": stopped, "paused": paused}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["csdt-no-such-container-y", "true"], ["{stopped}", "true"], ["{paused}", "true"], ["-d", "{box}", "nosuchcmd"],
+     ["{box}", "nosuchcmd"], ["-u", "nosuchuser", "{box}", "true"]],
+    ids=["no-such-container", "stopped", "paused", "start-fails-detached", "oci-126", "no-such-user"],
+)
+def test_the_engines_words_byte_for_byte(endpoint, box, refusing, args):
+    # docker exec prints the engine's refusals bare ("Error response from daemon: ..."), not in its own
+    # name: so does csdocker exec, so that a script matching them keeps working.
+    args = [arg.format(box=box, **refusing) for arg in args]
+    mine, cli = ours(endpoint, args), theirs(args)
+    assert (mine.returncode, mine.stdout, mine.stderr) == (cli.returncode, cli.stdout, cli.stderr)
+    assert mine.returncode in (1, 126)
+
+
 def test_a_stopped_container(endpoint, busybox, names):
     name = names.new("stopped")
     docker("create", "--name", name, busybox, "true", check=True)

@@ -307,8 +307,11 @@ class ContainerEndpointSource:
         return body, _server_date(date), received
 
     def _bounded_body(self, response: requests.Response, started: float) -> bytes:
-        """The body, read in chunks: an endpoint that sends more than MAX_BODY_BYTES is cut off there."""
-        import requests
+        """The body, read as it comes: an endpoint that sends more than MAX_BODY_BYTES is cut off
+        there, and one that trickles it in is cut off at twice the timeout. Each ``read1`` returns
+        after one read from the socket (iter_content's reads wait for a whole chunk, so a byte a
+        second would have held the run for hours), and the deadline is looked at after each."""
+        from urllib3.exceptions import HTTPError, ReadTimeoutError
 
         too_big = _Attempt(f"answered more than {MAX_BODY_BYTES // 1024} KiB", retry=False)
         declared = response.headers.get("Content-Length", "")
@@ -317,15 +320,16 @@ class ContainerEndpointSource:
         chunks: list[bytes] = []
         size = 0
         try:
-            for chunk in response.iter_content(_CHUNK_BYTES):
+            while chunk := response.raw.read1(_CHUNK_BYTES, decode_content=True):
                 size += len(chunk)
                 if size > MAX_BODY_BYTES:
                     raise too_big
                 chunks.append(chunk)
-                # The timeout is per read: a body trickled slowly must not hold the run for long.
                 if time.monotonic() - started > 2 * self._timeout:
                     raise _Attempt(f"timed out after {self._timeout:g} s", retry=True)
-        except requests.RequestException as err:
+        except ReadTimeoutError:
+            raise _Attempt(f"timed out after {self._timeout:g} s", retry=True) from None
+        except (HTTPError, OSError) as err:
             raise _Attempt(f"broke off its answer: {type(err).__name__}", retry=True) from None
         return b"".join(chunks)
 

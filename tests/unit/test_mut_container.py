@@ -41,7 +41,8 @@ class Answer:
     date: str | None = None  # the Date header, or none at all
     headers: tuple[tuple[str, str], ...] = ()
     hang_up: bool = False  # close the connection without answering
-    trickle: float = 0.0  # seconds between the body's bytes (sent in 50 pieces), or all at once
+    trickle: float = 0.0  # seconds between the body's pieces, or all at once
+    piece: int = 0  # bytes in each trickled piece (0: the body in 50 pieces)
 
 
 @dataclass
@@ -93,7 +94,7 @@ class ScriptedEndpoint(Serving):
                     if not answer.trickle:
                         self.wfile.write(payload)
                         return
-                    step = max(1, len(payload) // 50)
+                    step = answer.piece or max(1, len(payload) // 50)
                     for start in range(0, len(payload), step):
                         self.wfile.write(payload[start:start + step])
                         self.wfile.flush()
@@ -311,7 +312,7 @@ def test_an_endpoint_that_hangs_up_is_retried_and_named(scripted):
 def test_an_answer_that_cannot_be_decoded_is_asked_again(scripted):
     scripted.script = [Answer(body=b"not gzip at all", headers=(("Content-Encoding", "gzip"),))]
     assert refused(scripted) == (f"container credentials endpoint at {scripted.host} broke off its answer: "
-                                 "ContentDecodingError (3 attempts)")
+                                 "DecodeError (3 attempts)")
     assert scripted.requests == 3
 
 
@@ -415,8 +416,31 @@ def _chunked(body: bytes) -> bytes:
 
 def test_an_answer_trickled_in_is_cut_off_at_twice_the_timeout(scripted):
     # 20 KiB in 50 pieces 0.03 s apart: each read is well within the 0.5 s timeout, the whole is not
-    # (the deadline is looked at between 8 KiB chunks, so after the second one, at about 1.2 s).
+    # (the deadline is looked at after every read, so at about 1 s).
     scripted.script = [Answer(body=padded(20 * 1024), trickle=0.03)]
+    environ = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": scripted.url, "AWS_CONTAINER_AUTHORIZATION_TOKEN": TOKEN}
+    with pytest.raises(CredentialError) as caught:
+        ContainerEndpointSource(environ, clock=lambda: NOW, sleep=[].append, timeout=0.5, attempts=1).fetch()
+    assert str(caught.value) == (f"container credentials endpoint at {scripted.host} timed out after 0.5 s "
+                                 "(1 attempt)")
+
+
+def test_a_byte_at_a_time_cannot_hold_the_fetch_for_long(scripted):
+    # One byte every 0.3 s, each within the 0.5 s read timeout: reads that wait for a whole 8 KiB
+    # chunk would take ~10 minutes over this 2 KiB body; the fetch gives up at twice the timeout.
+    scripted.script = [Answer(body=padded(2 * 1024), trickle=0.3, piece=1)]
+    environ = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": scripted.url, "AWS_CONTAINER_AUTHORIZATION_TOKEN": TOKEN}
+    started = time.monotonic()
+    with pytest.raises(CredentialError) as caught:
+        ContainerEndpointSource(environ, clock=lambda: NOW, sleep=[].append, timeout=0.5, attempts=1).fetch()
+    assert time.monotonic() - started < 10  # about 1.2 s; generous for a loaded machine
+    assert str(caught.value) == (f"container credentials endpoint at {scripted.host} timed out after 0.5 s "
+                                 "(1 attempt)")
+
+
+def test_a_read_that_times_out_in_the_body_is_a_timeout(scripted):
+    # Half of the body, then silence longer than the read timeout.
+    scripted.script = [Answer(body=padded(2 * 1024), trickle=1.5, piece=1024)]
     environ = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": scripted.url, "AWS_CONTAINER_AUTHORIZATION_TOKEN": TOKEN}
     with pytest.raises(CredentialError) as caught:
         ContainerEndpointSource(environ, clock=lambda: NOW, sleep=[].append, timeout=0.5, attempts=1).fetch()

@@ -40,12 +40,19 @@ def test_exec_assumes_the_role_as_run_does(moto, cloudshell, awsbox, how):  # no
     assert identity["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/csdt-exec-target/exec-{how}"
 
 
-@pytest.mark.parametrize("global_options", [["-H", "unix:///nonexistent/docker.sock"], ["--context", "csdt-none"],
-                                            ["-l", "bogus"]], ids=["dead-socket", "unknown-context", "log-level"])
-def test_the_engines_failures_are_exit_1_with_the_clis_line(endpoint, global_options):
+@pytest.mark.parametrize(
+    ("global_options", "prefix"),
+    [
+        (["-H", "unix:///nonexistent/docker.sock"], ""),  # the engine unreachable: its words, bare, as docker exec
+        (["--context", "csdt-none"], "csdocker: "),  # csdocker's reading of docker's options: in its own name
+        (["-l", "bogus"], "csdocker: "),
+    ],
+    ids=["dead-socket", "unknown-context", "log-level"],
+)
+def test_the_engines_failures_are_exit_1_with_the_clis_line(endpoint, global_options, prefix):
     args = [*global_options, "exec", "some-box", "true"]
     ours = run_csdocker(args, env={**endpoint.environ(), "AWS_REGION": "eu-west-1"})
     theirs = run_docker(args)
     assert ours.returncode == theirs.returncode == 1
-    assert ours.stderr.decode().splitlines() == [f"csdocker: {theirs.stderr.decode().splitlines()[0]}"]
+    assert ours.stderr.decode().splitlines() == [f"{prefix}{theirs.stderr.decode().splitlines()[0]}"]
     assert endpoint.issued == []  # no engine, no credentials fetched

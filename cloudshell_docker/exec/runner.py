@@ -173,7 +173,6 @@ class _Session:
         self.engine.exec_resize(self.exec_id, rows, cols)
 
 
-
 def _running(info: Mapping[str, Any]) -> bool:
     return bool(info.get("Running"))
 

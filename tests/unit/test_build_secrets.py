@@ -188,7 +188,8 @@ def test_every_name_the_sdks_take_credentials_from_is_refused(name, form):
 
 def test_other_build_args_and_secrets_pass():
     refuse_leaks(["AWS_REGION=eu-west-1", "AWS_ENDPOINT_URL", "aws_secret_access_key=x", "AWS_PROFILE=p",
-                  "AWS_SHARED_CREDENTIALS_FILE=/run/secrets/aws", "AWS_CONFIG_FILE", "AWS_ROLE_ARN", "AWS_BEARER_TOKEN"],
+                  "AWS_SHARED_CREDENTIALS_FILE=/run/secrets/aws", "AWS_CONFIG_FILE", "AWS_ROLE_ARN",
+                  "AWS_BEARER_TOKEN"],
                  ["id=aws-config,src=/x", "id=mine,src=/x y"], ["aws"])
 
 

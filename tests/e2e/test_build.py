@@ -404,7 +404,7 @@ def newer_cli_dir(tmp_path: Path) -> str:
 
 @pytest.mark.parametrize("command", [["build"], ["buildx", "build"]])
 def test_a_cli_without_buildkit_is_refused(host: BuildHost, command: list[str], tmp_path: Path):
-    host.dockerfile("FROM local/busybox\n")
+    host.dockerfile(f"FROM local/busybox\nRUN {CREDS_MOUNT} true\n")  # the secret would be lost
     env = {**host.env, "PATH": f"{newer_cli_dir(tmp_path)}:{host.env['PATH']}"}
     done = run_csdocker([*command, str(host.context)], env=env)
     assert done.returncode == 125

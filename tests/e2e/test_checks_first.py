@@ -38,4 +38,5 @@ def test_a_refused_command_line_is_refused_before_credentials(engine, tmp_path, 
     words = theirs.stderr.decode().splitlines()[0].removeprefix("docker: ")
     assert words in ours.stderr.decode()
     assert b"credentials" not in ours.stderr
-    assert b"MFA" not in ours.stderr and b"code" not in ours.stderr.lower()
+    assert b"MFA" not in ours.stderr
+    assert b"code" not in ours.stderr.lower()

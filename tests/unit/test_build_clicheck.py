@@ -18,7 +18,8 @@ HEX = "0123456789abcdef" * 4
     (["--load", "."], "unknown flag: --load\nSee 'docker build --help'."),
     (["--builder=x", "."], "unknown flag: --builder\nSee 'docker build --help'."),
     (["-D", "."], "unknown shorthand flag: 'D' in -D\nSee 'docker build --help'."),
-    (["--tag=", "."], 'invalid argument "" for "-t, --tag" flag: invalid reference format\nSee \'docker build --help\'.'),
+    (["--tag=", "."], 'invalid argument "" for "-t, --tag" flag: invalid reference format\n'
+                      "See 'docker build --help'."),
     (["-tApp", "."], 'invalid argument "App" for "-t, --tag" flag: invalid reference format: repository name must be '
                      "lowercase\nSee 'docker build --help'."),
     (["-t", HEX, "."], f'invalid argument "{HEX}" for "-t, --tag" flag: invalid repository name ({HEX}), cannot '
@@ -37,7 +38,7 @@ def test_what_the_cli_refuses_at_its_parse(argv, words):
 
 
 def test_the_help_line_names_the_command_as_typed():
-    with pytest.raises(DockerUsageError, match="See 'docker image build --help'.$"):
+    with pytest.raises(DockerUsageError, match=r"See 'docker image build --help'\.$"):
         check_builtin_buildkit_flags(["--push", "."], ["image", "build"])
 
 

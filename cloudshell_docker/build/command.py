@@ -97,7 +97,7 @@ def build_command(prefix: Sequence[str], command: BuildCommand, global_options: 
         # fetched (nor an MFA code asked for) for a build that cannot start.
         exec_docker([*prefix, *command.words, *parsed.kept], environ if not_a_boolean(environ) else usage_environ)
     refuse_leaks(parsed.build_args, parsed.secrets, ())
-    if not needs_credentials(parsed, os.getcwd() if cwd is None else cwd):
+    if not needs_credentials(parsed, cwd):
         # No stage this build builds mounts csdocker's secrets: nothing is lost without them.
         exec_docker([*prefix, *command.words, *parsed.kept], environ)
 

@@ -132,3 +132,12 @@ def test_the_dockerfile_is_where_the_cli_looks(tmp_path):
     (tmp_path / "Dfile").write_text(f"FROM busybox\nRUN {AWS} true\n")
     assert needs_credentials(parse_build_args(["-f", "Dfile", "ctx"]), str(tmp_path)) is True
     assert needs_credentials(parse_build_args(["ctx"]), str(tmp_path)) is False
+
+
+def test_a_dockerfile_that_is_no_regular_file_is_not_read(tmp_path):
+    import os
+
+    (tmp_path / "ctx").mkdir()
+    os.mkfifo(tmp_path / "pipe")  # opening it to read would wait for a writer; reading would consume it
+    assert needs_credentials(parse_build_args(["-f", "pipe", "ctx"]), str(tmp_path)) is True
+    assert needs_credentials(parse_build_args(["-f", "/dev/null", "ctx"]), str(tmp_path)) is True

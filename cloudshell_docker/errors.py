@@ -12,6 +12,7 @@ from enum import IntEnum
 __all__ = [
     "CredentialError",
     "CsDockerError",
+    "DockerUsageError",
     "EngineError",
     "ExitCode",
     "UsageError",
@@ -52,6 +53,10 @@ class CsDockerError(Exception):
 
 class UsageError(CsDockerError):
     """A bad flag, a bad flag value, or a missing image name."""
+
+
+class DockerUsageError(UsageError):
+    """A usage error in the docker CLI's own words and layout, printed as it prints it (no ``csdocker:``)."""
 
 
 class CredentialError(CsDockerError):

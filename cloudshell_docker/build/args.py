@@ -52,6 +52,8 @@ class BuildArgs:
     secrets: tuple[str, ...] = ()  # every --secret value
     help_requested: bool = False
     positionals: tuple[str, ...] = ()  # PATH | URL | - (and whatever else was typed)
+    dockerfile: str | None = None  # the last -f/--file
+    target: str | None = None  # the last --target
 
 
 def _buildx_root_words(rest: Sequence[str]) -> int | None:
@@ -95,4 +97,10 @@ def parse_build_args(argv: Sequence[str]) -> BuildArgs:
         # The parser has checked each value as Go's ParseBool reads it.
         help_requested=any(value is True or go_parse_bool(str(value)) for value in parsed.values("--help")),
         positionals=parsed.positionals,
+        dockerfile=_last(parsed.values("--file")),
+        target=_last(parsed.values("--target")),
     )
+
+
+def _last(values: Sequence[str | bool]) -> str | None:
+    return str(values[-1]) if values else None

@@ -23,7 +23,8 @@ from collections.abc import Mapping, Sequence
 
 from cloudshell_docker.errors import UsageError
 
-__all__ = ["BUILDKIT_VARIABLE", "buildkit_environ", "check_buildkit", "cli_version", "parse_cli_version"]
+__all__ = ["BUILDKIT_VARIABLE", "buildkit_environ", "check_buildkit", "cli_version", "not_a_boolean",
+           "parse_cli_version"]
 
 BUILDKIT_VARIABLE = "DOCKER_BUILDKIT"
 _PROBE_TIMEOUT = 20.0
@@ -44,6 +45,13 @@ def buildkit_environ(environ: Mapping[str, str]) -> dict[str, str]:
     if value and value not in _TRUE:
         raise UsageError(f"{BUILDKIT_VARIABLE}={value!r} is not a boolean: unset it or set it to 1")
     return {**environ, BUILDKIT_VARIABLE: value or "1"}
+
+
+def not_a_boolean(environ: Mapping[str, str]) -> bool:
+    """``DOCKER_BUILDKIT`` is set to something Go's ParseBool refuses: every docker CLI then stops at
+    once ("expects boolean value", exit 1), before it reads anything else."""
+    value = environ.get(BUILDKIT_VARIABLE, "")
+    return bool(value) and value not in _TRUE and value not in _FALSE
 
 
 def parse_cli_version(text: str) -> tuple[int, int] | None:
@@ -70,20 +78,21 @@ def _buildx_works(docker: str, config_args: Sequence[str], environ: Mapping[str,
     return done is not None and done.returncode == 0
 
 
-def check_buildkit(docker: str, *, via_buildx: bool, config_args: Sequence[str], environ: Mapping[str, str]) -> None:
-    """UsageError (exit 125) unless ``docker`` will run the build with BuildKit.
+def check_buildkit(docker: str, *, via_buildx: bool, config_args: Sequence[str], environ: Mapping[str, str]) -> bool:
+    """UsageError (exit 125) unless ``docker`` will run the build with BuildKit; True when that is the
+    CLI's own (built in: 18.09 to 22.x), False when it is the buildx plugin's.
 
     ``config_args`` are the global options that change where the CLI finds its plugins
     (``--config DIR``); ``environ`` is the CLI's environment.
     """
     version = None if via_buildx else cli_version(docker, environ)
     if version is not None and _FIRST_WITH_SECRETS <= version < _FIRST_NEEDING_BUILDX:
-        return
+        return True
     if version is not None and version < _FIRST_WITH_SECRETS:
         raise UsageError(f"the docker CLI {docker} ({version[0]}.{version[1]}) is too old for BuildKit "
                          "build secrets, which carry the AWS credentials: use a CLI of 18.09 or newer")
     if _buildx_works(docker, config_args, environ):
-        return
+        return False
     what = "docker buildx build" if via_buildx else f"a BuildKit build with the docker CLI {docker}"
     raise UsageError(f"{what} needs the buildx plugin, which is missing or broken ('docker buildx version' fails), "
                      "and the AWS credentials reach a build only as a BuildKit secret: install buildx, or put a "

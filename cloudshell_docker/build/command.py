@@ -18,14 +18,17 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import NoReturn
 
-from cloudshell_docker.build.args import BuildCommand, parse_build_args
-from cloudshell_docker.build.buildkit import BUILDKIT_VARIABLE, buildkit_environ, check_buildkit
+from cloudshell_docker.build.args import BUILD_OWN_FLAGS, BuildArgs, BuildCommand, parse_build_args
+from cloudshell_docker.build.buildkit import BUILDKIT_VARIABLE, buildkit_environ, check_buildkit, not_a_boolean
+from cloudshell_docker.build.clicheck import check_builtin_buildkit_flags
 from cloudshell_docker.build.leaks import refuse_leaks
+from cloudshell_docker.build.needs import needs_credentials
 from cloudshell_docker.build.secretfds import secret_sources
 from cloudshell_docker.build.secretfiles import CONFIG_SECRET_ID, CREDENTIALS_SECRET_ID, config_file, credentials_file
 from cloudshell_docker.commands.passthrough import exec_docker, require_docker
 from cloudshell_docker.credentials import select_source
 from cloudshell_docker.credentials.region import resolve_region
+from cloudshell_docker.errors import UsageError
 from cloudshell_docker.options.globalopts import GlobalOptions
 from cloudshell_docker.options.own import source_options
 from cloudshell_docker.redact import register_secret
@@ -43,33 +46,72 @@ def build_argv(prefix: Sequence[str], command: BuildCommand, kept: Sequence[str]
     return [*prefix, *command.words, *secrets, *kept]
 
 
+def _without_own_options(argv: Sequence[str]) -> list[str]:
+    """``argv`` without csdocker's options, read leniently (for a command line the parser refused)."""
+    by_name = {name: flag for flag in BUILD_OWN_FLAGS for name in flag.names}
+    kept: list[str] = []
+    words = list(argv)
+    while words:
+        word = words.pop(0)
+        if word == "--":
+            return [*kept, word, *words]
+        flag = by_name.get(word.partition("=")[0])
+        if flag is None:
+            kept.append(word)
+        elif flag.takes_value and "=" not in word and words:
+            words.pop(0)
+    return kept
+
+
+def _parse(prefix: Sequence[str], command: BuildCommand, usage_environ: Mapping[str, str]) -> BuildArgs:
+    """The build's argv; a command line the docker CLI refuses goes to it, for its own words and status."""
+    try:
+        return parse_build_args(command.args)
+    except UsageError as err:
+        if any(name in err.message for flag in BUILD_OWN_FLAGS for name in flag.names):
+            raise  # a csdocker option's own mistake: said in csdocker's words
+        # Every flag of every build CLI is in csdocker's table: the CLI refuses this too, before it builds.
+        exec_docker([*prefix, *command.words, *_without_own_options(command.args)], usage_environ)
+
+
 def build_command(prefix: Sequence[str], command: BuildCommand, global_options: GlobalOptions,
-                  environ: Mapping[str, str] | None = None) -> NoReturn:
-    """Exec the docker CLI's build with the secrets; raises CsDockerError for everything refused."""
+                  environ: Mapping[str, str] | None = None, cwd: str | None = None) -> NoReturn:
+    """Exec the docker CLI's build with the secrets; raises CsDockerError for everything refused.
+
+    Everything that can be checked is checked before the credentials source is chosen (and long
+    before a fetch or an MFA prompt): a command line the CLI refuses goes to it (or is refused in
+    its words); a build that mounts none of csdocker's secrets goes to it unchanged.
+    """
     environ = dict(os.environ if environ is None else environ)
-    parsed = parse_build_args(command.args)
     # For the CLI's help and usage errors: docker build's help lists BuildKit's flags only when it is on.
     usage_environ = {**environ, BUILDKIT_VARIABLE: environ.get(BUILDKIT_VARIABLE) or "1"}
+    parsed = _parse(prefix, command, usage_environ)
     if parsed.help_requested:
         from cloudshell_docker.build.helptext import build_help_head
 
         sys.stdout.write(build_help_head())
         exec_docker([*prefix, *command.words, *parsed.kept], usage_environ)
-    if len(parsed.positionals) != 1:
-        # The CLI refuses anything but exactly one PATH | URL | - with its own words and usage:
-        # no credentials are fetched (nor an MFA code asked for) for a build that cannot start.
-        exec_docker([*prefix, *command.words, *parsed.kept], usage_environ)
+    if len(parsed.positionals) != 1 or not_a_boolean(environ):
+        # The CLI refuses anything but exactly one PATH | URL | - with its own words and usage, and a
+        # DOCKER_BUILDKIT that is no boolean ("expects boolean value", exit 1): no credentials are
+        # fetched (nor an MFA code asked for) for a build that cannot start.
+        exec_docker([*prefix, *command.words, *parsed.kept], environ if not_a_boolean(environ) else usage_environ)
+    refuse_leaks(parsed.build_args, parsed.secrets, ())
+    if not needs_credentials(parsed, cwd):
+        # No stage this build builds mounts csdocker's secrets: nothing is lost without them.
+        exec_docker([*prefix, *command.words, *parsed.kept], environ)
+
+    cli_environ = buildkit_environ(environ)
+    docker, _tried = require_docker(cli_environ)
+    config_args = ["--config", global_options.config] if global_options.config else []
+    if check_buildkit(docker, via_buildx=command.via_buildx, config_args=config_args, environ=cli_environ):
+        check_builtin_buildkit_flags(parsed.kept, command.words)
 
     options = source_options(parsed.own)
     source = select_source(options, environ)  # checks the options; fetches nothing yet
     region = resolve_region(options.region, environ, options.profile)
     added = [CREDENTIALS_SECRET_ID, *([CONFIG_SECRET_ID] if region else [])]
     refuse_leaks(parsed.build_args, parsed.secrets, added)
-
-    cli_environ = buildkit_environ(environ)
-    docker, _tried = require_docker(cli_environ)
-    config_args = ["--config", global_options.config] if global_options.config else []
-    check_buildkit(docker, via_buildx=command.via_buildx, config_args=config_args, environ=cli_environ)
 
     creds = source.fetch()
     register_secret(creds.secret_access_key)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from cloudshell_docker.options.pflag import Flag, FlagTable
 
-__all__ = ["BUILDX_ROOT_TABLE", "BUILD_FLAGS", "BUILD_TABLE"]
+__all__ = ["BUILDX_ROOT_TABLE", "BUILD_FLAGS", "BUILD_TABLE", "BUILTIN_BUILDKIT_FLAGS"]
 
 
 def _value(name: str, short: str | None = None) -> Flag:
@@ -30,7 +30,7 @@ def _bool(name: str, short: str | None = None) -> Flag:
     return Flag(name, short, takes_value=False)
 
 
-BUILD_FLAGS: tuple[Flag, ...] = (
+_CLASSIC: tuple[Flag, ...] = (
     # docker build (20.10 and 28.x)
     _value("--add-host"),
     _value("--build-arg"),
@@ -63,12 +63,16 @@ BUILD_FLAGS: tuple[Flag, ...] = (
     _value("--target"),
     _value("--ulimit"),
     _bool("--help", "-h"),
+)
+_BUILTIN_BUILDKIT: tuple[Flag, ...] = (
     # 20.10's BuildKit flags (and buildx's)
     _value("--output", "-o"),
     _value("--progress"),
     _value("--secret"),
     _value("--ssh"),
     _bool("--stream"),
+)
+_BUILDX: tuple[Flag, ...] = (
     # buildx build
     _value("--allow"),
     _value("--annotation"),
@@ -96,6 +100,9 @@ BUILD_FLAGS: tuple[Flag, ...] = (
     _bool("--debug", "-D"),
 )
 
+BUILD_FLAGS: tuple[Flag, ...] = (*_CLASSIC, *_BUILTIN_BUILDKIT, *_BUILDX)
 BUILD_TABLE = FlagTable(BUILD_FLAGS)
+# ``docker build`` of a CLI with BuildKit built in (18.09 to 22.x; read from 20.10): no buildx flag.
+BUILTIN_BUILDKIT_FLAGS: tuple[Flag, ...] = (*_CLASSIC, *_BUILTIN_BUILDKIT)
 # ``docker buildx [ROOT FLAGS] build``: what may stand between buildx and its command.
 BUILDX_ROOT_TABLE = FlagTable((_value("--builder"), _bool("--debug", "-D")))

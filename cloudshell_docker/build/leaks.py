@@ -4,6 +4,27 @@ A ``--build-arg`` is stored in the image's history for anyone who pulls it; with
 a name (``--build-arg AWS_SECRET_ACCESS_KEY``) the CLI takes the value from its own
 environment. A user's ``--secret id=aws`` would make it unclear which credentials a
 RUN step sees.
+
+The names refused as build arguments are those botocore (and the other AWS SDKs, which
+read the same variables) takes credentials from, ahead of or instead of the shared
+credentials file csdocker's secret is:
+
+- the credentials themselves: the key pair, the session token (and its legacy name
+  ``AWS_SECURITY_TOKEN``), the container endpoint's ``AWS_CONTAINER_AUTHORIZATION_TOKEN``,
+  a service's bearer token ``AWS_BEARER_TOKEN_<SERVICE>``;
+- where credentials are fetched from: the container endpoint's
+  ``AWS_CONTAINER_CREDENTIALS_FULL_URI``/``_RELATIVE_URI`` (ECS's relative URI is itself
+  the capability: whoever reaches 169.254.170.2 with it gets the task's role), the token
+  files ``AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`` and ``AWS_WEB_IDENTITY_TOKEN_FILE``,
+  the legacy ``AWS_CREDENTIAL_FILE`` and the login cache ``AWS_LOGIN_CACHE_DIRECTORY``.
+
+``AWS_SHARED_CREDENTIALS_FILE`` and ``AWS_CONFIG_FILE`` pass: they say where a step
+finds csdocker's own secrets (``/run/secrets/aws``). Names that only choose
+(``AWS_PROFILE``, ``AWS_ROLE_ARN``, ``AWS_REGION``) hold no secret.
+
+A ``--secret`` value is one CSV record for the CLI, which reads only up to the first
+line break: a control character would let ``id=aws,src=F\nx`` be read one way here and
+another way there, so any is refused.
 """
 
 from __future__ import annotations
@@ -14,9 +35,24 @@ from collections.abc import Collection, Sequence
 from cloudshell_docker.build.secretfiles import CREDENTIALS_SECRET_ID
 from cloudshell_docker.errors import UsageError
 
-__all__ = ["CREDENTIAL_VARIABLES", "refuse_leaks", "secret_id"]
+__all__ = ["CREDENTIAL_PREFIXES", "CREDENTIAL_VARIABLES", "is_credential_variable", "refuse_leaks", "secret_id"]
 
-CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+CREDENTIAL_VARIABLES = (
+    # the credentials
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    # where they are fetched from
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CREDENTIAL_FILE",
+    "AWS_LOGIN_CACHE_DIRECTORY",
+)
+CREDENTIAL_PREFIXES = ("AWS_BEARER_TOKEN_",)
 
 _MOUNT = f"RUN --mount=type=secret,id={CREDENTIALS_SECRET_ID},target=/root/.aws/credentials ..."
 
@@ -35,14 +71,28 @@ def secret_id(spec: str) -> str | None:
     return found
 
 
+def is_credential_variable(name: str) -> bool:
+    """``name`` is one the AWS SDKs take credentials (or where to fetch them) from."""
+    return name in CREDENTIAL_VARIABLES or name.startswith(CREDENTIAL_PREFIXES)
+
+
+def _control_character(text: str) -> str | None:
+    return next((char for char in text if ord(char) < 0x20 or ord(char) == 0x7F), None)
+
+
 def refuse_leaks(build_args: Sequence[str], secrets: Sequence[str], added_ids: Collection[str]) -> None:
     """UsageError (exit 125) for a credential ``--build-arg`` or a ``--secret`` whose id csdocker adds."""
     for value in build_args:
         name = value.partition("=")[0]
-        if name in CREDENTIAL_VARIABLES:
-            raise UsageError(f"--build-arg {name} would store the credentials in the image's history: csdocker "
+        if is_credential_variable(name):
+            raise UsageError(f"--build-arg {name} would store AWS credentials (or where to fetch them) in the image's "
+                             "history and point the build's AWS tools away from csdocker's: csdocker "
                              f"gives them to the build as the secret '{CREDENTIALS_SECRET_ID}' ({_MOUNT})")
     for spec in secrets:
+        char = _control_character(spec)
+        if char is not None:
+            raise UsageError(f"a --secret value holds the control character {char!r}: the docker CLI would read "
+                             "only up to it, so its id could not be checked")
         found = secret_id(spec)
         if found in added_ids:
             raise UsageError(f"--secret id={found} clashes with the secret '{found}' that csdocker adds with the "

@@ -16,7 +16,14 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from cloudshell_docker.console import print_docker_error, print_error, print_traceback
-from cloudshell_docker.errors import CredentialError, CsDockerError, EngineError, ExitCode, UsageError
+from cloudshell_docker.errors import (
+    CredentialError,
+    CsDockerError,
+    DockerUsageError,
+    EngineError,
+    ExitCode,
+    UsageError,
+)
 from cloudshell_docker.launcher.lazy import defer_charset_detection
 from cloudshell_docker.options.globalopts import GlobalOptions, split_global_options
 
@@ -60,7 +67,7 @@ def guarded(action: Callable[[], int], *, for_run: bool, debug: bool = False, en
     prints the engine's refusals (``docker exec``: "Error response from daemon: ...").
     """
     def on_error(err: CsDockerError) -> int:
-        if engine_words and isinstance(err, EngineError):
+        if (engine_words and isinstance(err, EngineError)) or isinstance(err, DockerUsageError):
             print_docker_error(err.message)
         else:
             print_error(err.message)

@@ -345,7 +345,8 @@ def test_without_memfd_the_secret_is_a_private_tmpfs_file_removed_when_the_cli_e
     assert_no_secret_left(host)
 
 
-@pytest.mark.parametrize("name", ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"])
+@pytest.mark.parametrize("name", ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                                  "AWS_CONTAINER_AUTHORIZATION_TOKEN"])
 @pytest.mark.parametrize("form", ["bare", "valued"])
 def test_a_credential_build_arg_is_refused(host: BuildHost, name: str, form: str):
     value = name if form == "bare" else f"{name}=x"
@@ -357,11 +358,15 @@ def test_a_credential_build_arg_is_refused(host: BuildHost, name: str, form: str
     assert host.endpoint.requests == []  # refused before any credentials were fetched
 
 
-@pytest.mark.parametrize("spec", ["id=aws,src=/etc/hostname", "src=/etc/hostname,ID=aws-config"])
-def test_a_users_secret_with_csdockers_id_is_refused(host: BuildHost, spec: str):
+@pytest.mark.parametrize(("spec", "words"), [("id=aws,src=/etc/hostname", "clashes"),
+                                             ("src=/etc/hostname,ID=aws-config", "clashes"),
+                                             ("id=aws,src=/etc/hostname\nx", "control character")])
+def test_a_users_secret_with_csdockers_id_is_refused(host: BuildHost, spec: str, words: str):
+    host.dockerfile(f"FROM local/busybox\nRUN {CREDS_MOUNT} true\n")
     done = run_csdocker(["build", "--secret", spec, str(host.context)], env=host.env)
     assert done.returncode == 125
-    assert "clashes" in done.stderr.decode()
+    assert words in done.stderr.decode()
+    assert done.stderr.decode().count("\n") == 1
     assert host.endpoint.requests == []
 
 
@@ -399,7 +404,7 @@ def newer_cli_dir(tmp_path: Path) -> str:
 
 @pytest.mark.parametrize("command", [["build"], ["buildx", "build"]])
 def test_a_cli_without_buildkit_is_refused(host: BuildHost, command: list[str], tmp_path: Path):
-    host.dockerfile("FROM local/busybox\n")
+    host.dockerfile(f"FROM local/busybox\nRUN {CREDS_MOUNT} true\n")  # the secret would be lost
     env = {**host.env, "PATH": f"{newer_cli_dir(tmp_path)}:{host.env['PATH']}"}
     done = run_csdocker([*command, str(host.context)], env=env)
     assert done.returncode == 125

@@ -175,9 +175,30 @@ def test_credential_build_args_are_refused(build_arg):
         refuse_leaks([build_arg], [], ["aws"])
 
 
+@pytest.mark.parametrize("name", [
+    "AWS_SECURITY_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CREDENTIAL_FILE", "AWS_LOGIN_CACHE_DIRECTORY", "AWS_BEARER_TOKEN_BEDROCK",
+])
+@pytest.mark.parametrize("form", ["{}", "{}=x"])
+def test_every_name_the_sdks_take_credentials_from_is_refused(name, form):
+    with pytest.raises(UsageError, match=f"--build-arg {name} would store AWS credentials"):
+        refuse_leaks([form.format(name)], [], ["aws"])
+
+
 def test_other_build_args_and_secrets_pass():
-    refuse_leaks(["AWS_REGION=eu-west-1", "AWS_ENDPOINT_URL", "aws_secret_access_key=x"], ["id=aws-config,src=/x"],
-                 ["aws"])
+    refuse_leaks(["AWS_REGION=eu-west-1", "AWS_ENDPOINT_URL", "aws_secret_access_key=x", "AWS_PROFILE=p",
+                  "AWS_SHARED_CREDENTIALS_FILE=/run/secrets/aws", "AWS_CONFIG_FILE", "AWS_ROLE_ARN",
+                  "AWS_BEARER_TOKEN"],
+                 ["id=aws-config,src=/x", "id=mine,src=/x y"], ["aws"])
+
+
+@pytest.mark.parametrize("spec", ["id=aws,src=/x\nx", "src=/x\nid=aws", "id=mine,src=/x\r", "id=aws\0,src=/x",
+                                  "id=mine,src=/x\ty", "id=mine\x7f,src=/x"])
+def test_a_secret_with_a_control_character_is_refused(spec):
+    with pytest.raises(UsageError, match="control character") as caught:
+        refuse_leaks([], [spec], ["aws"])
+    assert "\n" not in str(caught.value)
 
 
 def test_aws_config_clashes_only_when_csdocker_adds_it():

@@ -3,12 +3,16 @@ refusal (a stand-in answering AWS's JSON error), and the precedence of a credent
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
+from pathlib import Path
 
 import pytest
 
 from cloudshell_docker.credentials.model import AwsCredentials
 from cloudshell_docker.redact import redact
+from cloudshell_docker.registry import ecrhost
 from cloudshell_docker.registry.auth import RegistryAuth
 from cloudshell_docker.registry.ecr import EcrError, RegistryLogin, ecr_login
 from cloudshell_docker.registry.ecrhost import EcrHost, parse_ecr_host
@@ -47,9 +51,49 @@ HOST = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
     ("123456789012.dkr.ecr.us-east-1.on.aws", None),
     ("123456789012.ecr.us-east-1.amazonaws.com", None),
     ("api.ecr.us-east-1.amazonaws.com", None),
+    # the suffix is the region's partition's (botocore's partitions.json)
+    ("123456789012.dkr.ecr.us-east-1.amazonaws.com.cn", None),
+    ("123456789012.dkr.ecr.us-gov-west-1.amazonaws.com.cn", None),
+    ("123456789012.dkr.ecr.cn-north-1.amazonaws.com", None),
+    ("123456789012.dkr.ecr-fips.cn-northwest-1.amazonaws.com", None),
+    ("123456789012.dkr.ecr.xx-nowhere-9.amazonaws.com.cn", None),  # an unknown region is botocore's "aws"
+    ("123456789012.dkr.ecr.us-iso-east-1.amazonaws.com", None),
+    ("123456789012.dkr.ecr.us-east-1.c2s.ic.gov", None),
+    ("123456789012.dkr.ecr.us-isob-east-1.c2s.ic.gov", None),
+    ("123456789012.dkr.ecr.eusc-de-east-1.amazonaws.com", None),
+    ("123456789012.dkr-ecr.cn-north-1.on.aws", None),
+    ("123456789012.dkr-ecr.us-iso-east-1.on.aws", None),
+    ("123456789012.dkr.ecr.cn-northwest-1.amazonaws.com.cn",
+     EcrHost("123456789012.dkr.ecr.cn-northwest-1.amazonaws.com.cn", "123456789012", "cn-northwest-1")),
+    ("123456789012.dkr.ecr.us-gov-east-1.amazonaws.com",
+     EcrHost("123456789012.dkr.ecr.us-gov-east-1.amazonaws.com", "123456789012", "us-gov-east-1")),
+    ("123456789012.dkr.ecr.us-iso-east-1.c2s.ic.gov",
+     EcrHost("123456789012.dkr.ecr.us-iso-east-1.c2s.ic.gov", "123456789012", "us-iso-east-1")),
+    ("123456789012.dkr.ecr.us-isob-east-1.sc2s.sgov.gov",
+     EcrHost("123456789012.dkr.ecr.us-isob-east-1.sc2s.sgov.gov", "123456789012", "us-isob-east-1")),
+    ("123456789012.dkr.ecr.eu-isoe-west-1.cloud.adc-e.uk",
+     EcrHost("123456789012.dkr.ecr.eu-isoe-west-1.cloud.adc-e.uk", "123456789012", "eu-isoe-west-1")),
+    ("123456789012.dkr.ecr.us-isof-south-1.csp.hci.ic.gov",
+     EcrHost("123456789012.dkr.ecr.us-isof-south-1.csp.hci.ic.gov", "123456789012", "us-isof-south-1")),
+    ("123456789012.dkr.ecr.eusc-de-east-1.amazonaws.eu",
+     EcrHost("123456789012.dkr.ecr.eusc-de-east-1.amazonaws.eu", "123456789012", "eusc-de-east-1")),
+    ("123456789012.dkr-ecr.us-gov-west-1.on.aws",
+     EcrHost("123456789012.dkr-ecr.us-gov-west-1.on.aws", "123456789012", "us-gov-west-1", dual_stack=True)),
 ])
 def test_ecr_private_registry_hosts(domain, expected):
     assert parse_ecr_host(domain) == expected
+
+
+def test_the_partitions_are_botocores():
+    import botocore
+
+    data = json.loads((Path(botocore.__file__).parent / "data" / "partitions.json").read_text())
+    theirs = {(part["id"], part["regionRegex"], part["outputs"]["dnsSuffix"]) for part in data["partitions"]}
+    assert {(part.id, part.region_regex, part.dns_suffix) for part in ecrhost.PARTITIONS} == theirs
+    for part in data["partitions"]:  # every region botocore lists is in the partition its pattern names
+        for region in part["regions"]:
+            if re.fullmatch(r"[a-z]+(-[a-z]+)+-[0-9]+", region):  # not the pseudo-regions (aws-global)
+                assert ecrhost.partition_of(region).id == part["id"], region
 
 
 @pytest.fixture

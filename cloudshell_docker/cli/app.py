@@ -17,9 +17,10 @@ import typer
 
 from cloudshell_docker import __version__
 from cloudshell_docker.cli import exec_entry, guarded, run_entry
-from cloudshell_docker.options.environ import attributed, merge_own, variable_for
+from cloudshell_docker.credentials.session import CommandOptions, command_options
+from cloudshell_docker.options.environ import variable_for
 from cloudshell_docker.options.globalopts import GlobalOptions
-from cloudshell_docker.options.own import OWN_FLAGS, OwnFlag, SourceOptions, source_options
+from cloudshell_docker.options.own import SOURCE_FLAGS, OwnFlag, OwnValues
 
 __all__ = ["app"]
 
@@ -72,24 +73,20 @@ def _typer_parameter(flag: OwnFlag) -> inspect.Parameter:
     return inspect.Parameter(flag.dest, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
 
 
-_SOURCE_FLAGS = tuple(flag for flag in OWN_FLAGS if not flag.run_only)
-_SOURCE_PARAMETERS = [_typer_parameter(flag) for flag in _SOURCE_FLAGS]
+_SOURCE_PARAMETERS = [_typer_parameter(flag) for flag in SOURCE_FLAGS]
 
 
-def _source_options(values: dict[str, Any]) -> tuple[SourceOptions, dict[str, str]]:
-    """The options given over their CSDOCKER_* variables (a switch not given leaves its variable be),
-    and which came from a variable."""
+def _given(values: dict[str, Any]) -> OwnValues:
+    """The options given on the command line (a switch not given leaves its variable be)."""
     given: dict[str, str | bool | tuple[str, ...]] = {}
-    for flag in _SOURCE_FLAGS:
+    for flag in SOURCE_FLAGS:
         value = values[flag.dest]
         if flag.repeatable:
             if value:
                 given[flag.dest] = tuple(value)
         elif value is not None and value is not False:
             given[flag.dest] = value
-    merged = merge_own(given, os.environ, _SOURCE_FLAGS)
-    with attributed(merged.origins):
-        return source_options(merged.values), merged.origins
+    return given
 
 
 # Typer hands its Context to a parameter annotated with it: the global options (-D) are its obj.
@@ -100,7 +97,8 @@ _CONTEXT_PARAMETER = inspect.Parameter(_CONTEXT, inspect.Parameter.KEYWORD_ONLY,
 def with_source_options(command: Callable[..., int]) -> Callable[..., None]:
     """A Typer command that takes the credential options and calls ``command(options, ...)``.
 
-    ``command``'s first parameter receives the SourceOptions; its other parameters are
+    ``command``'s first parameter receives the CommandOptions (``credentials.session``: the options
+    over their CSDOCKER_* variables, the region, the session to open); its other parameters are
     Typer's as declared. Errors become one line and an exit status (``guarded``).
     """
     own = list(inspect.signature(command, eval_str=True).parameters.values())[1:]
@@ -110,9 +108,8 @@ def with_source_options(command: Callable[..., int]) -> Callable[..., None]:
         ctx: typer.Context = values.pop(_CONTEXT)
 
         def action() -> int:
-            options, origins = _source_options({flag.dest: values.pop(flag.dest) for flag in _SOURCE_FLAGS})
-            with attributed(origins):  # the sources check the values: name the variable a bad one came from
-                return command(options, **values)
+            given = _given({flag.dest: values.pop(flag.dest) for flag in SOURCE_FLAGS})
+            return command(command_options(given, os.environ, SOURCE_FLAGS), **values)
 
         raise typer.Exit(guarded(action, for_run=False, debug=global_options(ctx).debug))
 
@@ -134,7 +131,7 @@ FORMAT_HELP = (
 @app.command("env")
 @with_source_options
 def env_cmd(
-    options: SourceOptions,
+    options: CommandOptions,
     fmt: Annotated[str, typer.Option("--format", metavar="sh|fish|powershell|dotenv|json", help=FORMAT_HELP)] = "sh",
 ) -> int:
     """Print the credentials as export lines (eval "$(csdocker env)"), for other tools."""
@@ -145,7 +142,7 @@ def env_cmd(
 
 @app.command("whoami")
 @with_source_options
-def whoami_cmd(options: SourceOptions) -> int:
+def whoami_cmd(options: CommandOptions) -> int:
     """Show who the credentials are: identity, source, region, time left."""
     from cloudshell_docker.commands.whoami import whoami_command
 

@@ -33,9 +33,13 @@ PREFIX = "CSDOCKER_"
 OwnValue = str | bool | tuple[str, ...]
 
 
+_NAME_BY_DEST = {flag.dest: flag.name for flag in OWN_FLAGS}
+
+
 def variable_for(flag: OwnFlag) -> str:
-    """``--role-arn`` -> ``CSDOCKER_ROLE_ARN``."""
-    return PREFIX + flag.name.removeprefix("--").replace("-", "_").upper()
+    """``--role-arn`` -> ``CSDOCKER_ROLE_ARN``; by the option's first name, whatever a command spells it
+    (build's ``--no-sts-cache`` is ``CSDOCKER_NO_CACHE``)."""
+    return PREFIX + _NAME_BY_DEST.get(flag.dest, flag.name).removeprefix("--").replace("-", "_").upper()
 
 
 @dataclass(frozen=True)

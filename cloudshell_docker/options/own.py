@@ -19,6 +19,7 @@ from typing import Literal
 __all__ = [
     "CHOICES",
     "OWN_FLAGS",
+    "SOURCE_FLAGS",
     "OwnFlag",
     "OwnValues",
     "RunOwnOptions",
@@ -82,6 +83,9 @@ OWN_FLAGS: tuple[OwnFlag, ...] = (
     OwnFlag("--dry-run", "dry_run", False, run_only=True,
             help="Print the equivalent docker command (credentials as -e NAME) and create nothing."),
 )
+
+# The options every credential-fetching command takes (not run's and exec's --inject, --dry-run).
+SOURCE_FLAGS: tuple[OwnFlag, ...] = tuple(flag for flag in OWN_FLAGS if not flag.run_only)
 
 _BY_NAME = {name: flag for flag in OWN_FLAGS for name in flag.names}
 

@@ -98,6 +98,6 @@ class RelayInjection:
             from cloudshell_docker.registry.auth import RegistryAuth
 
             yield Injection(relay.env, RELAY_LABELS, relay.hooks,
-                            RegistryAuth.from_source(self.session.source, profile=self.session.profile))
+                            RegistryAuth.from_session(self.session))
         finally:
             relay.close()  # also when the run failed before the container existed

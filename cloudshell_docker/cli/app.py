@@ -1,8 +1,9 @@
-"""The Typer app: ``run`` (its argv goes to the docker-run parser untouched), ``env``, ``whoami``.
+"""The Typer app of ``env`` and ``whoami`` (the command table's entries for them call it).
 
-``env`` and ``whoami`` take csdocker's credential options, declared once in
-``options.OWN_FLAGS`` (the table ``run``'s parser reads too) and turned here into Typer
-options, so the three commands cannot drift apart.
+They take csdocker's credential options, declared once in ``options.own.SOURCE_FLAGS`` (the table
+``run``'s, ``build``'s and ``pull``'s parsers read too) and turned here into Typer options, so the
+commands cannot drift apart; their values go through ``credentials.session`` as every command's do.
+The top-level help is not Typer's but ``cli.tophelp``'s.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import Annotated, Any
 import typer
 
 from cloudshell_docker import __version__
-from cloudshell_docker.cli import exec_entry, guarded, run_entry
+from cloudshell_docker.cli import guarded
+from cloudshell_docker.cli.table import QUERY_EXITS
 from cloudshell_docker.credentials.session import CommandOptions, command_options
 from cloudshell_docker.options.environ import variable_for
 from cloudshell_docker.options.globalopts import GlobalOptions
@@ -26,9 +28,7 @@ __all__ = ["app"]
 
 app = typer.Typer(
     name="csdocker",
-    help=f"csdocker {__version__}: docker run and docker exec, with the host's temporary AWS credentials injected. "
-    "pull and push of a private ECR image use them too (no docker login). "
-    "Any other command is handed to the docker CLI unchanged.",
+    help=f"csdocker {__version__}: see csdocker --help.",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
@@ -37,26 +37,6 @@ app = typer.Typer(
 
 def global_options(ctx: typer.Context) -> GlobalOptions:
     return ctx.obj if isinstance(ctx.obj, GlobalOptions) else GlobalOptions()
-
-
-_PASS_THROUGH = {
-    "allow_extra_args": True,
-    "ignore_unknown_options": True,
-    "allow_interspersed_args": False,
-    "help_option_names": [],
-}
-
-
-@app.command(context_settings=_PASS_THROUGH, add_help_option=False)
-def run(ctx: typer.Context) -> None:
-    """Run a container with AWS credentials: csdocker run [OPTIONS] IMAGE [COMMAND] [ARG...]."""
-    raise typer.Exit(run_entry(list(ctx.args), global_options(ctx)))
-
-
-@app.command("exec", context_settings=_PASS_THROUGH, add_help_option=False)
-def exec_(ctx: typer.Context) -> None:
-    """Run a command in a running container with fresh AWS credentials: csdocker exec [OPTIONS] CONTAINER COMMAND."""
-    raise typer.Exit(exec_entry(list(ctx.args), global_options(ctx)))
 
 
 def _typer_parameter(flag: OwnFlag) -> inspect.Parameter:
@@ -111,7 +91,7 @@ def with_source_options(command: Callable[..., int]) -> Callable[..., None]:
             given = _given({flag.dest: values.pop(flag.dest) for flag in SOURCE_FLAGS})
             return command(command_options(given, os.environ, SOURCE_FLAGS), **values)
 
-        raise typer.Exit(guarded(action, for_run=False, debug=global_options(ctx).debug))
+        raise typer.Exit(guarded(action, QUERY_EXITS, debug=global_options(ctx).debug) or 0)
 
     # Typer reads a command's options from its signature, and inspect honours __signature__;
     # a function's type does not declare that attribute, hence the ignore.

@@ -12,11 +12,11 @@ import csv
 from collections.abc import Collection, Sequence
 
 from cloudshell_docker.build.secretfiles import CREDENTIALS_SECRET_ID
+from cloudshell_docker.credentials.model import CREDENTIAL_VARIABLES
 from cloudshell_docker.errors import UsageError
 
 __all__ = ["CREDENTIAL_VARIABLES", "refuse_leaks", "secret_id"]
 
-CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
 _MOUNT = f"RUN --mount=type=secret,id={CREDENTIALS_SECRET_ID},target=/root/.aws/credentials ..."
 

@@ -14,6 +14,7 @@ import sys
 from typing import TextIO
 
 from cloudshell_docker.commands.envformat import FORMATS, format_env
+from cloudshell_docker.credentials.model import CREDENTIAL_VARIABLES, EXPIRY_VARIABLE
 from cloudshell_docker.credentials.session import CommandOptions
 from cloudshell_docker.errors import UsageError
 
@@ -21,7 +22,7 @@ __all__ = ["CLEARED_WHEN_ABSENT", "env_command"]
 
 # Evaluated over the output of an earlier run, a stale token or expiry would pair
 # with the new key: the shell formats unset these when the credentials have none.
-CLEARED_WHEN_ABSENT = ("AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION")
+CLEARED_WHEN_ABSENT = (CREDENTIAL_VARIABLES[2], EXPIRY_VARIABLE)  # AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION
 
 
 def env_command(

@@ -22,7 +22,7 @@ from cloudshell_docker.cli.table import QUERY_EXITS
 from cloudshell_docker.credentials.session import CommandOptions, command_options
 from cloudshell_docker.options.environ import variable_for
 from cloudshell_docker.options.globalopts import GlobalOptions
-from cloudshell_docker.options.own import SOURCE_FLAGS, OwnFlag, OwnValues
+from cloudshell_docker.options.own import SOURCE_FLAGS, OwnFlag, OwnValue, OwnValues
 
 __all__ = ["app"]
 
@@ -58,7 +58,7 @@ _SOURCE_PARAMETERS = [_typer_parameter(flag) for flag in SOURCE_FLAGS]
 
 def _given(values: dict[str, Any]) -> OwnValues:
     """The options given on the command line (a switch not given leaves its variable be)."""
-    given: dict[str, str | bool | tuple[str, ...]] = {}
+    given: dict[str, OwnValue] = {}
     for flag in SOURCE_FLAGS:
         value = values[flag.dest]
         if flag.repeatable:

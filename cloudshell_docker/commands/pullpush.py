@@ -21,7 +21,7 @@ from typing import Literal
 
 from cloudshell_docker.errors import UsageError
 from cloudshell_docker.options.globalopts import GlobalOptions
-from cloudshell_docker.options.own import SOURCE_FLAGS
+from cloudshell_docker.options.own import SOURCE_FLAGS, OwnValues
 from cloudshell_docker.options.pflag import Flag, FlagTable, ParsedArgs, parse
 from cloudshell_docker.options.values.gocompat import GoValueError, go_parse_bool
 from cloudshell_docker.options.values.reference import ImageRef, InvalidReference, parse_image
@@ -79,7 +79,7 @@ class Transfer:
     quiet: bool
     platform: str | None
     default_tag: bool  # no tag or digest was given: "Using default tag: latest"
-    own: Mapping[str, str | bool | tuple[str, ...]]
+    own: OwnValues
 
 
 def _content_trust(environ: Mapping[str, str]) -> bool:

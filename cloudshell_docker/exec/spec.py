@@ -14,7 +14,7 @@ from typing import Any
 from cloudshell_docker.errors import ExitCode, UsageError
 from cloudshell_docker.exec.flags import EXEC_FLAGS
 from cloudshell_docker.options import pflag
-from cloudshell_docker.options.own import OWN_FLAGS
+from cloudshell_docker.options.own import OWN_FLAGS, OwnValues
 from cloudshell_docker.options.values.gocompat import GoValueError, go_parse_bool
 from cloudshell_docker.options.values.kvfile import read_kv_file
 
@@ -28,7 +28,7 @@ class ParsedExec:
     container: str
     command: tuple[str, ...]
     flags: tuple[tuple[str, str | bool], ...] = ()
-    own: Mapping[str, str | bool | tuple[str, ...]] = field(default_factory=dict)
+    own: OwnValues = field(default_factory=dict)
     docker_args: tuple[str, ...] = ()
     help_requested: bool = False
 

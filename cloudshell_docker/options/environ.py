@@ -23,14 +23,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cloudshell_docker.errors import UsageError
-from cloudshell_docker.options.own import CHOICES, OWN_FLAGS, OwnFlag
+from cloudshell_docker.options.own import CHOICES, OWN_FLAGS, OwnFlag, OwnValue
 from cloudshell_docker.options.values.gocompat import GoValueError, go_parse_bool
 
 __all__ = ["PREFIX", "Merged", "attributed", "merge_own", "variable_for"]
 
 PREFIX = "CSDOCKER_"
-
-OwnValue = str | bool | tuple[str, ...]
 
 
 _NAME_BY_DEST = {flag.dest: flag.name for flag in OWN_FLAGS}

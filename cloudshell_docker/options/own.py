@@ -21,6 +21,7 @@ __all__ = [
     "OWN_FLAGS",
     "SOURCE_FLAGS",
     "OwnFlag",
+    "OwnValue",
     "OwnValues",
     "RunOwnOptions",
     "SourceName",
@@ -95,7 +96,10 @@ def own_flag(name: str) -> OwnFlag | None:
     return _BY_NAME.get(name)
 
 
-OwnValues = Mapping[str, "str | bool | tuple[str, ...]"]
+# An own option's value as parsed or read from its variable (a repeatable one: a tuple), and the
+# values by ``OwnFlag.dest``: the one definition every command's parser and reader uses.
+OwnValue = str | bool | tuple[str, ...]
+OwnValues = Mapping[str, OwnValue]
 
 
 @dataclass(frozen=True)

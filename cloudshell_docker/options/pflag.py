@@ -17,17 +17,16 @@ they are taken out of ``kept``, the command line as the docker CLI should see it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from cloudshell_docker.errors import UsageError
-from cloudshell_docker.options.own import OwnFlag
+from cloudshell_docker.options.own import OwnFlag, OwnValue, OwnValues
 from cloudshell_docker.options.values.gocompat import GoValueError, go_parse_bool, go_quote, go_quote_rune
 
-__all__ = ["Flag", "FlagLike", "FlagTable", "OwnValues", "ParsedArgs", "parse"]
+__all__ = ["Flag", "FlagLike", "FlagTable", "ParsedArgs", "parse"]
 
-OwnValues = dict[str, "str | bool | tuple[str, ...]"]
 
 
 class FlagLike(Protocol):
@@ -109,7 +108,7 @@ class ParsedArgs:
     """
 
     flags: tuple[tuple[str, str | bool], ...] = ()
-    own: Mapping[str, str | bool | tuple[str, ...]] = field(default_factory=dict)
+    own: OwnValues = field(default_factory=dict)
     kept: tuple[str, ...] = ()
     positionals: tuple[str, ...] = ()
 
@@ -130,7 +129,7 @@ class _Parser:
         self.own_by_name = {name: flag for flag in own for name in flag.names}
         self.stop_before = stop_before
         self.flags: list[tuple[str, str | bool]] = []
-        self.own: OwnValues = {}
+        self.own: dict[str, OwnValue] = {}
         self.kept: list[str] = []
 
     def set_flag(self, flag: FlagLike, spelled: str, value: str | bool) -> None:

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from cloudshell_docker.options.own import OwnValues
+
 __all__ = ["ParsedRun", "PullPolicy", "RunSpec"]
 
 PullPolicy = Literal["always", "missing", "never"]
@@ -25,7 +27,7 @@ class ParsedRun:
     image: str
     command: tuple[str, ...]
     flags: tuple[tuple[str, str | bool], ...] = ()
-    own: Mapping[str, str | bool | tuple[str, ...]] = field(default_factory=dict)
+    own: OwnValues = field(default_factory=dict)
     docker_args: tuple[str, ...] = ()
     help_requested: bool = False
 

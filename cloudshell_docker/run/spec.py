@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from cloudshell_docker.options.own import OwnValues
+from cloudshell_docker.options.pflag import FlagValues
 
 __all__ = ["ParsedRun", "PullPolicy", "RunSpec"]
 
@@ -21,7 +22,8 @@ class ParsedRun:
     name, value): the value is the string given, or True for a boolean flag given
     bare (``--rm``), or the string given with ``=`` (``--rm=false``).
     ``docker_args`` is argv up to IMAGE with csdocker's own options taken out,
-    exactly as typed (for ``--dry-run``).
+    exactly as typed (for ``--dry-run``). ``converted``: the flags' values as the parser
+    converted them (what the translation reads).
     """
 
     image: str
@@ -30,6 +32,7 @@ class ParsedRun:
     own: OwnValues = field(default_factory=dict)
     docker_args: tuple[str, ...] = ()
     help_requested: bool = False
+    converted: FlagValues = field(default_factory=FlagValues)
 
 
 @dataclass(frozen=True)

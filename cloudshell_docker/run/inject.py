@@ -90,7 +90,7 @@ class RelayInjection:
         from cloudshell_docker.relay import prepare_relay
         from cloudshell_docker.relay.label import RELAY_LABELS
 
-        relay = prepare_relay(self.session.source, self.session.region, spec, engine, prompt_gate=self.gate)
+        relay = prepare_relay(self.session.source, self.session.region, spec.config, engine, prompt_gate=self.gate)
         try:
             self.session.warn_if_no_region()
             from cloudshell_docker.registry.auth import RegistryAuth

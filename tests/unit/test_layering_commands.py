@@ -12,7 +12,7 @@ import ast
 
 import pytest
 
-from tests.unit.test_layering import PACKAGE, package_imports
+from tests.support.imports import PACKAGE, package_imports
 
 
 def module_level_package_imports(source: str) -> set[str]:

@@ -13,44 +13,17 @@ a feature).
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import NoReturn
 
-from cloudshell_docker.cli.table import PASSTHROUGH_EXITS, Call, ExitPolicy, find_command
-from cloudshell_docker.console import print_docker_error, print_error, print_traceback
-from cloudshell_docker.errors import CsDockerError, EngineError, ExitCode
+from cloudshell_docker.cli.exits import PASSTHROUGH_EXITS, Status, guarded
+from cloudshell_docker.cli.table import Call, find_command
+from cloudshell_docker.console import print_error
+from cloudshell_docker.errors import CsDockerError
 from cloudshell_docker.launcher.lazy import defer_charset_detection
 from cloudshell_docker.options.globalopts import split_global_options
 
 __all__ = ["guarded", "main"]
-
-Status = int | None
-
-
-def guarded(action: Callable[[], Status], policy: ExitPolicy, *, debug: bool = False) -> Status:
-    """Run ``action``; turn every failure into one line on stderr and the status ``policy`` gives it.
-
-    A CsDockerError is printed in csdocker's name (the engine's words bare where the policy says so);
-    Ctrl-C is 130; a bug is one line (its traceback, redacted, only with docker's ``-D``) and the
-    policy's ``bug`` status. None (not csdocker's command after all) passes through.
-    """
-    try:
-        return action()
-    except CsDockerError as err:
-        if policy.engine_words and isinstance(err, EngineError):
-            print_docker_error(err.message)
-        else:
-            print_error(err.message)
-        return policy.status(err)
-    except KeyboardInterrupt:
-        sys.stderr.write("\n")
-        return int(ExitCode.INTERRUPTED)
-    except Exception as err:
-        if debug:
-            print_traceback(err)
-        print_error(f"internal error: {type(err).__name__}: {err}")
-        return int(policy.bug)
-
 
 def _exit(status: Status) -> NoReturn:
     sys.exit(0 if status is None else status)

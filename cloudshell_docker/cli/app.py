@@ -17,8 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from cloudshell_docker import __version__
-from cloudshell_docker.cli import guarded
-from cloudshell_docker.cli.table import QUERY_EXITS
+from cloudshell_docker.cli.exits import QUERY_EXITS, guarded
 from cloudshell_docker.credentials.session import CommandOptions, command_options
 from cloudshell_docker.options.environ import variable_for
 from cloudshell_docker.options.globalopts import GlobalOptions

@@ -12,7 +12,8 @@ held against this table by tests/unit/test_command_table.py) all follow from it.
   when the command line is not csdocker's after all (``pull`` of a Docker Hub image): the docker
   CLI gets it unchanged;
 * ``flags``: where its flag table lives (``module:NAME``, for the reader and a test);
-* ``exits``: its exit-status policy (``ExitPolicy``), which ``cli.guarded`` applies to every error;
+* ``exits``: its exit-status policy (``cli.exits.ExitPolicy``), which ``cli.exits.guarded`` applies to
+  every error;
 * ``cold``: whether the launcher must run it in a Python of its own, never in a command server's
   child (a build replaces itself by the docker CLI, which must be the very process the caller started);
 * ``preload``: what the command server imports ahead so that its children start with it loaded.
@@ -25,49 +26,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from cloudshell_docker.errors import CredentialError, CsDockerError, EngineError, ExitCode, UsageError
+from cloudshell_docker.cli.exits import EXEC_EXITS, QUERY_EXITS, RUN_EXITS, TRANSFER_EXITS, ExitPolicy
 from cloudshell_docker.options.globalopts import GlobalOptions
 
-__all__ = ["COMMANDS", "Call", "Command", "ExitPolicy", "find_command", "launcher_words"]
-
-
-@dataclass(frozen=True)
-class ExitPolicy:
-    """How a command's failures are printed and which status each gets.
-
-    ``own_status``: an error keeps its own ``CsDockerError.exit_code`` (run's codes: 125, or docker's 1);
-    otherwise the first of ``by_error`` it is an instance of, else ``default``. ``engine_words``: an
-    EngineError is printed bare, as the docker command csdocker stands in for prints the engine's
-    refusals (``docker exec``, ``docker pull``); otherwise every error is ``csdocker: ...``. ``bug``:
-    the status of an internal error.
-    """
-
-    bug: ExitCode
-    own_status: bool = False
-    by_error: tuple[tuple[type[CsDockerError], ExitCode], ...] = ()
-    default: ExitCode = ExitCode.ERROR
-    engine_words: bool = False
-
-    def status(self, err: CsDockerError) -> int:
-        if self.own_status:
-            return int(err.exit_code)
-        for kind, code in self.by_error:
-            if isinstance(err, kind):
-                return int(code)
-        return int(self.default)
-
-
-# docker run's: the error's own status (125; 1 for some usage errors), a bug is 125.
-RUN_EXITS = ExitPolicy(bug=ExitCode.DOCKER, own_status=True)
-# docker exec's: run's, with the engine's refusals in its own words (their status is 1).
-EXEC_EXITS = ExitPolicy(bug=ExitCode.DOCKER, own_status=True, engine_words=True)
-# env and whoami: 1 when the credentials cannot be had (or a bug), 2 for bad usage.
-QUERY_EXITS = ExitPolicy(bug=ExitCode.ERROR, by_error=((CredentialError, ExitCode.ERROR),), default=ExitCode.USAGE)
-# docker pull / push: 1 for any failure, 125 for a bad flag value; the engine's refusals bare.
-TRANSFER_EXITS = ExitPolicy(bug=ExitCode.ERROR, by_error=((EngineError, ExitCode.ERROR), (UsageError, ExitCode.DOCKER)),
-                            default=ExitCode.ERROR, engine_words=True)
-# The hand-over to the docker CLI (no docker CLI to hand it to): the error's own status.
-PASSTHROUGH_EXITS = RUN_EXITS
+__all__ = ["COMMANDS", "Call", "Command", "find_command", "launcher_words"]
 
 
 @dataclass(frozen=True)

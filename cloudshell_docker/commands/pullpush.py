@@ -8,7 +8,7 @@ unchanged, which judges it. csdocker's own credential options (``--role-arn``, `
 
 The output is the docker CLI's: ``Using default tag: latest``, the engine's progress on stdout
 (status lines off a terminal), the pulled reference as the last line (``-q``: alone); an error is
-one line on stderr and exit status 1 (``cli.guarded`` prints it, by ``cli.table.TRANSFER_EXITS``).
+one line on stderr and exit status 1 (``cli.exits.guarded`` prints it, by ``cli.exits.TRANSFER_EXITS``).
 """
 
 from __future__ import annotations
@@ -141,7 +141,7 @@ def _write(fd: int, text: str) -> None:
 
 
 def transfer_command(transfer: Transfer, options: GlobalOptions) -> int:
-    """Make the pull or push; 0, or an exception for ``cli.guarded`` to print (EngineError:
+    """Make the pull or push; 0, or an exception for ``cli.exits.guarded`` to print (EngineError:
     the engine's words, as the docker CLI prints them; any other CsDockerError: csdocker's own)."""
     from cloudshell_docker.credentials.session import credential_session
     from cloudshell_docker.engine.api import Engine

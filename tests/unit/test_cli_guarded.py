@@ -1,12 +1,11 @@
-"""``cli.guarded``: one line on stderr and the status each command's exit policy (``cli.table``) gives
+"""``cli.exits.guarded``: one line on stderr and the status each command's exit policy gives
 each kind of failure."""
 
 from __future__ import annotations
 
 import pytest
 
-from cloudshell_docker.cli import guarded
-from cloudshell_docker.cli.table import EXEC_EXITS, QUERY_EXITS, RUN_EXITS, TRANSFER_EXITS
+from cloudshell_docker.cli.exits import EXEC_EXITS, QUERY_EXITS, RUN_EXITS, TRANSFER_EXITS, guarded
 from cloudshell_docker.errors import CredentialError, EngineError, ExitCode, UsageError
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.support.awsenv import moto_client, moto_role
 from tests.support.ecrregistry import EcrRegistry
-from tests.support.endpoint import CredentialsEndpoint
+from tests.support.endpoint import CredentialsEndpoint, IssuedCredentials
 from tests.support.engine import (
     AWSCLI_IMAGE,
     BUSYBOX_IMAGE,
@@ -102,3 +105,24 @@ def case_label() -> Iterator[str]:
     label = f"csdt.case={unique_name('case')}"
     yield label
     remove_containers(*containers_labelled(label))
+
+
+@pytest.fixture
+def cloudshell(moto: MotoServer) -> Iterator[tuple[CredentialsEndpoint, dict[str, str], str]]:
+    """A CloudShell-like host: its container endpoint serves credentials moto issued for a role."""
+    role_arn = moto_role(moto, "cloudshell-operator")
+    issued = moto_client(moto, "sts").assume_role(RoleArn=role_arn, RoleSessionName="operator")
+    creds = issued["Credentials"]
+    with CredentialsEndpoint() as endpoint:
+        endpoint.issued.append(IssuedCredentials(
+            access_key_id=creds["AccessKeyId"], secret_access_key=creds["SecretAccessKey"],
+            token=creds["SessionToken"],
+            expiration=datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1),
+        ))
+        env = {
+            **endpoint.environ(),
+            "AWS_REGION": "eu-west-1",
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "HOME": os.environ.get("HOME", "/root"),
+        }
+        yield endpoint, env, issued["AssumedRoleUser"]["Arn"]

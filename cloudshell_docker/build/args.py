@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from cloudshell_docker.build.flags import BUILD_TABLE, BUILDX_ROOT_TABLE
 from cloudshell_docker.errors import UsageError
 from cloudshell_docker.options import pflag
-from cloudshell_docker.options.own import OWN_FLAGS, OwnFlag
+from cloudshell_docker.options.own import OWN_FLAGS, OwnFlag, OwnValue
 from cloudshell_docker.options.values.gocompat import go_parse_bool
 
 __all__ = ["BUILD_OWN_FLAGS", "BuildArgs", "BuildCommand", "parse_build_args", "split_build_command"]
@@ -47,7 +47,7 @@ class BuildCommand:
 @dataclass(frozen=True)
 class BuildArgs:
     kept: tuple[str, ...]  # the build's argv without csdocker's own options, for the docker CLI
-    own: dict[str, str | bool | tuple[str, ...]] = field(default_factory=dict)
+    own: dict[str, OwnValue] = field(default_factory=dict)
     build_args: tuple[str, ...] = ()  # every --build-arg value
     secrets: tuple[str, ...] = ()  # every --secret value
     help_requested: bool = False

@@ -26,12 +26,10 @@ from cloudshell_docker.build.needs import needs_credentials
 from cloudshell_docker.build.secretfds import secret_sources
 from cloudshell_docker.build.secretfiles import CONFIG_SECRET_ID, CREDENTIALS_SECRET_ID, config_file, credentials_file
 from cloudshell_docker.commands.passthrough import exec_docker, require_docker
-from cloudshell_docker.credentials import select_source
-from cloudshell_docker.credentials.region import resolve_region
+from cloudshell_docker.credentials.session import credential_session
 from cloudshell_docker.errors import UsageError
 from cloudshell_docker.options.globalopts import GlobalOptions
-from cloudshell_docker.options.own import source_options
-from cloudshell_docker.redact import register_secret
+from cloudshell_docker.options.own import SOURCE_FLAGS
 
 __all__ = ["build_argv", "build_command"]
 
@@ -107,20 +105,15 @@ def build_command(prefix: Sequence[str], command: BuildCommand, global_options: 
     if check_buildkit(docker, via_buildx=command.via_buildx, config_args=config_args, environ=cli_environ):
         check_builtin_buildkit_flags(parsed.kept, command.words)
 
-    options = source_options(parsed.own)
-    source = select_source(options, environ)  # checks the options; fetches nothing yet
-    region = resolve_region(options.region, environ, options.profile)
+    session = credential_session(parsed.own, environ, SOURCE_FLAGS)  # checks the options; fetches nothing yet
+    region = session.region
     added = [CREDENTIALS_SECRET_ID, *([CONFIG_SECRET_ID] if region else [])]
     refuse_leaks(parsed.build_args, parsed.secrets, added)
 
-    creds = source.fetch()
-    register_secret(creds.secret_access_key)
-    register_secret(creds.session_token)
+    creds = session.fetch()
     secrets = {CREDENTIALS_SECRET_ID: credentials_file(creds)}
     if region:
         secrets[CONFIG_SECRET_ID] = config_file(region)
-    else:
-        sys.stderr.write("csdocker: warning: no AWS region configured (--region, AWS_REGION, AWS_DEFAULT_REGION "
-                         f"or the profile); the build gets no '{CONFIG_SECRET_ID}' secret\n")
+    session.warn_if_no_region(f"the build gets no '{CONFIG_SECRET_ID}' secret")
     sources = secret_sources(secrets, environ)
     exec_docker(build_argv(prefix, command, parsed.kept, sources.paths), cli_environ)

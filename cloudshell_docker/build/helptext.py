@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cloudshell_docker.build.args import BUILD_OWN_FLAGS
+from cloudshell_docker.options.environ import variable_for
 
 __all__ = ["build_help_head"]
 
@@ -13,10 +14,10 @@ def build_help_head() -> str:
         "(a shared-credentials file) and 'aws-config' (the region), e.g.",
         "  RUN --mount=type=secret,id=aws,target=/root/.aws/credentials aws s3 cp ...",
         "",
-        "csdocker options (mix freely with docker build's):",
+        "csdocker options (mix freely with docker build's; a CSDOCKER_* variable sets the default, a flag wins):",
     ]
     for flag in BUILD_OWN_FLAGS:
         if not flag.run_only:
             spelled = f"{', '.join(flag.names)} {flag.metavar}".rstrip()
-            lines.append(f"  {spelled:<34} {flag.help}")
+            lines.append(f"  {spelled:<34} {flag.help} (env: {variable_for(flag)})")
     return "\n".join(lines) + "\n\n"

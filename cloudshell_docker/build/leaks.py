@@ -33,26 +33,11 @@ import csv
 from collections.abc import Collection, Sequence
 
 from cloudshell_docker.build.secretfiles import CREDENTIALS_SECRET_ID
+from cloudshell_docker.credentials.model import is_credential_bearing
 from cloudshell_docker.errors import UsageError
 
-__all__ = ["CREDENTIAL_PREFIXES", "CREDENTIAL_VARIABLES", "is_credential_variable", "refuse_leaks", "secret_id"]
+__all__ = ["refuse_leaks", "secret_id"]
 
-CREDENTIAL_VARIABLES = (
-    # the credentials
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-    # where they are fetched from
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_CREDENTIAL_FILE",
-    "AWS_LOGIN_CACHE_DIRECTORY",
-)
-CREDENTIAL_PREFIXES = ("AWS_BEARER_TOKEN_",)
 
 _MOUNT = f"RUN --mount=type=secret,id={CREDENTIALS_SECRET_ID},target=/root/.aws/credentials ..."
 
@@ -71,11 +56,6 @@ def secret_id(spec: str) -> str | None:
     return found
 
 
-def is_credential_variable(name: str) -> bool:
-    """``name`` is one the AWS SDKs take credentials (or where to fetch them) from."""
-    return name in CREDENTIAL_VARIABLES or name.startswith(CREDENTIAL_PREFIXES)
-
-
 def _control_character(text: str) -> str | None:
     return next((char for char in text if ord(char) < 0x20 or ord(char) == 0x7F), None)
 
@@ -84,7 +64,7 @@ def refuse_leaks(build_args: Sequence[str], secrets: Sequence[str], added_ids: C
     """UsageError (exit 125) for a credential ``--build-arg`` or a ``--secret`` whose id csdocker adds."""
     for value in build_args:
         name = value.partition("=")[0]
-        if is_credential_variable(name):
+        if is_credential_bearing(name):
             raise UsageError(f"--build-arg {name} would store AWS credentials (or where to fetch them) in the image's "
                              "history and point the build's AWS tools away from csdocker's: csdocker "
                              f"gives them to the build as the secret '{CREDENTIALS_SECRET_ID}' ({_MOUNT})")

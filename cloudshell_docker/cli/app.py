@@ -1,8 +1,9 @@
-"""The Typer app: ``run`` (its argv goes to the docker-run parser untouched), ``env``, ``whoami``.
+"""The Typer app of ``env`` and ``whoami`` (the command table's entries for them call it).
 
-``env`` and ``whoami`` take csdocker's credential options, declared once in
-``options.OWN_FLAGS`` (the table ``run``'s parser reads too) and turned here into Typer
-options, so the three commands cannot drift apart.
+They take csdocker's credential options, declared once in ``options.own.SOURCE_FLAGS`` (the table
+``run``'s, ``build``'s and ``pull``'s parsers read too) and turned here into Typer options, so the
+commands cannot drift apart; their values go through ``credentials.session`` as every command's do.
+The top-level help is not Typer's but ``cli.tophelp``'s.
 """
 
 from __future__ import annotations
@@ -16,18 +17,17 @@ from typing import Annotated, Any
 import typer
 
 from cloudshell_docker import __version__
-from cloudshell_docker.cli import exec_entry, guarded, run_entry
-from cloudshell_docker.options.environ import attributed, merge_own, variable_for
+from cloudshell_docker.cli.exits import QUERY_EXITS, guarded
+from cloudshell_docker.credentials.session import CommandOptions, command_options
+from cloudshell_docker.options.environ import variable_for
 from cloudshell_docker.options.globalopts import GlobalOptions
-from cloudshell_docker.options.own import OWN_FLAGS, OwnFlag, SourceOptions, source_options
+from cloudshell_docker.options.own import SOURCE_FLAGS, OwnFlag, OwnValue, OwnValues
 
 __all__ = ["app"]
 
 app = typer.Typer(
     name="csdocker",
-    help=f"csdocker {__version__}: docker run and docker exec, with the host's temporary AWS credentials injected. "
-    "pull and push of a private ECR image use them too (no docker login). "
-    "Any other command is handed to the docker CLI unchanged.",
+    help=f"csdocker {__version__}: see csdocker --help.",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
@@ -36,26 +36,6 @@ app = typer.Typer(
 
 def global_options(ctx: typer.Context) -> GlobalOptions:
     return ctx.obj if isinstance(ctx.obj, GlobalOptions) else GlobalOptions()
-
-
-_PASS_THROUGH = {
-    "allow_extra_args": True,
-    "ignore_unknown_options": True,
-    "allow_interspersed_args": False,
-    "help_option_names": [],
-}
-
-
-@app.command(context_settings=_PASS_THROUGH, add_help_option=False)
-def run(ctx: typer.Context) -> None:
-    """Run a container with AWS credentials: csdocker run [OPTIONS] IMAGE [COMMAND] [ARG...]."""
-    raise typer.Exit(run_entry(list(ctx.args), global_options(ctx)))
-
-
-@app.command("exec", context_settings=_PASS_THROUGH, add_help_option=False)
-def exec_(ctx: typer.Context) -> None:
-    """Run a command in a running container with fresh AWS credentials: csdocker exec [OPTIONS] CONTAINER COMMAND."""
-    raise typer.Exit(exec_entry(list(ctx.args), global_options(ctx)))
 
 
 def _typer_parameter(flag: OwnFlag) -> inspect.Parameter:
@@ -72,24 +52,20 @@ def _typer_parameter(flag: OwnFlag) -> inspect.Parameter:
     return inspect.Parameter(flag.dest, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
 
 
-_SOURCE_FLAGS = tuple(flag for flag in OWN_FLAGS if not flag.run_only)
-_SOURCE_PARAMETERS = [_typer_parameter(flag) for flag in _SOURCE_FLAGS]
+_SOURCE_PARAMETERS = [_typer_parameter(flag) for flag in SOURCE_FLAGS]
 
 
-def _source_options(values: dict[str, Any]) -> tuple[SourceOptions, dict[str, str]]:
-    """The options given over their CSDOCKER_* variables (a switch not given leaves its variable be),
-    and which came from a variable."""
-    given: dict[str, str | bool | tuple[str, ...]] = {}
-    for flag in _SOURCE_FLAGS:
+def _given(values: dict[str, Any]) -> OwnValues:
+    """The options given on the command line (a switch not given leaves its variable be)."""
+    given: dict[str, OwnValue] = {}
+    for flag in SOURCE_FLAGS:
         value = values[flag.dest]
         if flag.repeatable:
             if value:
                 given[flag.dest] = tuple(value)
         elif value is not None and value is not False:
             given[flag.dest] = value
-    merged = merge_own(given, os.environ, _SOURCE_FLAGS)
-    with attributed(merged.origins):
-        return source_options(merged.values), merged.origins
+    return given
 
 
 # Typer hands its Context to a parameter annotated with it: the global options (-D) are its obj.
@@ -100,7 +76,8 @@ _CONTEXT_PARAMETER = inspect.Parameter(_CONTEXT, inspect.Parameter.KEYWORD_ONLY,
 def with_source_options(command: Callable[..., int]) -> Callable[..., None]:
     """A Typer command that takes the credential options and calls ``command(options, ...)``.
 
-    ``command``'s first parameter receives the SourceOptions; its other parameters are
+    ``command``'s first parameter receives the CommandOptions (``credentials.session``: the options
+    over their CSDOCKER_* variables, the region, the session to open); its other parameters are
     Typer's as declared. Errors become one line and an exit status (``guarded``).
     """
     own = list(inspect.signature(command, eval_str=True).parameters.values())[1:]
@@ -110,11 +87,10 @@ def with_source_options(command: Callable[..., int]) -> Callable[..., None]:
         ctx: typer.Context = values.pop(_CONTEXT)
 
         def action() -> int:
-            options, origins = _source_options({flag.dest: values.pop(flag.dest) for flag in _SOURCE_FLAGS})
-            with attributed(origins):  # the sources check the values: name the variable a bad one came from
-                return command(options, **values)
+            given = _given({flag.dest: values.pop(flag.dest) for flag in SOURCE_FLAGS})
+            return command(command_options(given, os.environ, SOURCE_FLAGS), **values)
 
-        raise typer.Exit(guarded(action, for_run=False, debug=global_options(ctx).debug))
+        raise typer.Exit(guarded(action, QUERY_EXITS, debug=global_options(ctx).debug) or 0)
 
     # Typer reads a command's options from its signature, and inspect honours __signature__;
     # a function's type does not declare that attribute, hence the ignore.
@@ -134,7 +110,7 @@ FORMAT_HELP = (
 @app.command("env")
 @with_source_options
 def env_cmd(
-    options: SourceOptions,
+    options: CommandOptions,
     fmt: Annotated[str, typer.Option("--format", metavar="sh|fish|powershell|dotenv|json", help=FORMAT_HELP)] = "sh",
 ) -> int:
     """Print the credentials as export lines (eval "$(csdocker env)"), for other tools."""
@@ -145,7 +121,7 @@ def env_cmd(
 
 @app.command("whoami")
 @with_source_options
-def whoami_cmd(options: SourceOptions) -> int:
+def whoami_cmd(options: CommandOptions) -> int:
     """Show who the credentials are: identity, source, region, time left."""
     from cloudshell_docker.commands.whoami import whoami_command
 

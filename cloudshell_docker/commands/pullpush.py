@@ -8,7 +8,7 @@ unchanged, which judges it. csdocker's own credential options (``--role-arn``, `
 
 The output is the docker CLI's: ``Using default tag: latest``, the engine's progress on stdout
 (status lines off a terminal), the pulled reference as the last line (``-q``: alone); an error is
-one line on stderr and exit status 1 (``cli.guarded_transfer`` prints it).
+one line on stderr and exit status 1 (``cli.exits.guarded`` prints it, by ``cli.exits.TRANSFER_EXITS``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Literal
 
 from cloudshell_docker.errors import UsageError
 from cloudshell_docker.options.globalopts import GlobalOptions
-from cloudshell_docker.options.own import OWN_FLAGS, source_options
+from cloudshell_docker.options.own import SOURCE_FLAGS, OwnValues
 from cloudshell_docker.options.pflag import Flag, FlagTable, ParsedArgs, parse
 from cloudshell_docker.options.values.gocompat import GoValueError, go_parse_bool
 from cloudshell_docker.options.values.reference import ImageRef, InvalidReference, parse_image
@@ -46,7 +46,6 @@ TAKEN_OVER: Mapping[Command, frozenset[str]] = {
     "push": frozenset({"--quiet", "--disable-content-trust"}),
 }
 _TABLES: Mapping[Command, FlagTable] = {"pull": PULL_FLAGS, "push": PUSH_FLAGS}
-_OWN = tuple(flag for flag in OWN_FLAGS if not flag.run_only)
 _HELP = ("--help", "-h")
 
 
@@ -56,7 +55,7 @@ def _own_given(argv: Sequence[str]) -> str | None:
         if arg == "--":
             return None
         name = arg.partition("=")[0]
-        if any(name == flag.name for flag in _OWN):
+        if any(name == flag.name for flag in SOURCE_FLAGS):
             return name
     return None
 
@@ -80,7 +79,7 @@ class Transfer:
     quiet: bool
     platform: str | None
     default_tag: bool  # no tag or digest was given: "Using default tag: latest"
-    own: Mapping[str, str | bool | tuple[str, ...]]
+    own: OwnValues
 
 
 def _content_trust(environ: Mapping[str, str]) -> bool:
@@ -98,7 +97,7 @@ def plan_transfer(command: Command, argv: Sequence[str], environ: Mapping[str, s
     """
     own = _own_given(argv)
     try:
-        parsed = parse(argv, _TABLES[command], own=_OWN, interspersed=True, stop_before=_HELP)
+        parsed = parse(argv, _TABLES[command], own=SOURCE_FLAGS, interspersed=True, stop_before=_HELP)
     except UsageError:
         if own is not None:
             raise
@@ -142,9 +141,9 @@ def _write(fd: int, text: str) -> None:
 
 
 def transfer_command(transfer: Transfer, options: GlobalOptions) -> int:
-    """Make the pull or push; 0, or an exception for ``cli.guarded_transfer`` to print (EngineError:
+    """Make the pull or push; 0, or an exception for ``cli.exits.guarded`` to print (EngineError:
     the engine's words, as the docker CLI prints them; any other CsDockerError: csdocker's own)."""
-    from cloudshell_docker.credentials import select_source
+    from cloudshell_docker.credentials.session import credential_session
     from cloudshell_docker.engine.api import Engine
     from cloudshell_docker.engine.connect import connect
     from cloudshell_docker.registry.auth import RegistryAuth
@@ -156,11 +155,10 @@ def transfer_command(transfer: Transfer, options: GlobalOptions) -> int:
     ref = transfer.ref
     if transfer.default_tag and not transfer.quiet:
         _write(out, "Using default tag: latest\n")  # the CLI says so before it asks anyone anything
-    source_opts = source_options(transfer.own)
-    source = select_source(source_opts, environ)  # every option checked before any network call
+    session = credential_session(transfer.own, environ, SOURCE_FLAGS)  # every option checked before any network call
     engine = Engine(connect(options, environ))
     # The AWS credentials are fetched only if ECR is asked (a credential helper may win).
-    auth = RegistryAuth.from_source(source, profile=source_opts.profile).for_registry(ref.domain, engine)
+    auth = RegistryAuth.from_session(session).for_registry(ref.domain, engine)
     display = ProgressDisplay(None if transfer.quiet else out, is_terminal=os.isatty(out))
     if transfer.command == "pull":
         messages = engine.pull(ref.name, tag=ref.pull_tag, platform=transfer.platform, auth_config=auth)

@@ -7,18 +7,14 @@ AWS_ENDPOINT_URL, the profile's ``endpoint_url``): csdocker never overrides it.
 
 from __future__ import annotations
 
-import os
 import sys
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TextIO
 
-from cloudshell_docker.credentials import AwsCredentials, select_source
-from cloudshell_docker.credentials.region import resolve_region
+from cloudshell_docker.credentials import AwsCredentials
+from cloudshell_docker.credentials.session import CommandOptions
 from cloudshell_docker.errors import CredentialError
-from cloudshell_docker.options.own import SourceOptions
-from cloudshell_docker.redact import register_secret
 
 __all__ = ["STS_FALLBACK_REGION", "CallerIdentity", "caller_identity", "format_time_left", "whoami_command"]
 
@@ -86,20 +82,16 @@ def _expiry_line(creds: AwsCredentials, now: datetime) -> str:
 
 
 def whoami_command(
-    options: SourceOptions,
+    options: CommandOptions,
     *,
-    environ: Mapping[str, str] | None = None,
     stdout: TextIO | None = None,
 ) -> int:
     """Print who the credentials are; return the exit status."""
-    environ = dict(os.environ) if environ is None else environ
     out = sys.stdout if stdout is None else stdout
-    region = resolve_region(options.region, environ, options.profile)
-    source = select_source(options, environ)  # assumed-role sessions come through the cache
-    creds = source.fetch()
-    register_secret(creds.secret_access_key)
-    register_secret(creds.session_token)
-    identity = caller_identity(creds, region, options.profile)
+    session = options.open_session()
+    region, source = session.region, session.source
+    creds = session.fetch()  # assumed-role sessions come through the cache
+    identity = caller_identity(creds, region, session.profile)
     rows = (
         ("Arn", identity.arn),
         ("Account", identity.account),

@@ -1,39 +1,62 @@
-"""One command's credentials: the chosen source, the region, and the variables a process gets.
+"""One pipeline from a command's own options to its credentials, for every command that fetches them.
 
-````run`` and ``exec`` both read their own options the same way (``command_options``: the command
-line over the CSDOCKER_* variables) and open one session: the options are checked and the source chosen before the
-engine is asked anything; nothing is fetched until ``environment()`` is called (the env
-injection) or the relay primes itself from ``source`` (the relay injection).
+    options = command_options(given, environ, flags)   own options over their CSDOCKER_* variables
+    session = options.open_session(prompt)             the region, the source chosen (nothing fetched)
+    creds = session.fetch()                            the secrets registered for redaction, always
+
+``run``, ``exec``, ``build``, ``pull``, ``push``, ``env`` and ``whoami`` all come through here (botocore's one
+``create_credential_resolver`` is the model): what differs per command is only where the credentials go
+(a create ``Env``, an exec ``Env``, a BuildKit secret, a registry auth header, the relay). Every
+command that starts nothing reads only ``SOURCE_FLAGS``; ``run`` and ``exec`` read ``--inject`` and
+``--dry-run`` too. The options are checked and the source chosen before anything is fetched, and the
+source is wrapped (``RedactedSource``, as ``with_cache`` wraps it) so that whatever fetches from it,
+now or later (the relay's refresher, a registry token), registers the secrets: no command can forget.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TextIO
 
 from cloudshell_docker.console import warn
 from cloudshell_docker.credentials import select_source
 from cloudshell_docker.credentials.model import AwsCredentials, CredentialSource, credential_env
 from cloudshell_docker.credentials.region import resolve_region
 from cloudshell_docker.options.environ import attributed, merge_own
-from cloudshell_docker.options.own import OwnValues, RunOwnOptions, SourceOptions, run_own_options
+from cloudshell_docker.options.own import OWN_FLAGS, OwnFlag, OwnValues, RunOwnOptions, run_own_options
 from cloudshell_docker.redact import register_secret
 
-__all__ = ["CommandOptions", "CredentialSession", "command_options", "open_session", "session_region"]
+__all__ = ["CommandOptions", "CredentialSession", "RedactedSource", "command_options", "credential_session"]
+
+
+class RedactedSource:
+    """``inner``, whose every fetch registers the secrets it returns for redaction."""
+
+    def __init__(self, inner: CredentialSource) -> None:
+        self.inner = inner
+
+    @property
+    def description(self) -> str:
+        return self.inner.description
+
+    def fetch(self) -> AwsCredentials:
+        creds = self.inner.fetch()
+        register_secret(creds.secret_access_key)
+        register_secret(creds.session_token)
+        return creds
 
 
 @dataclass(frozen=True)
 class CredentialSession:
-    source: CredentialSource
+    source: CredentialSource  # a RedactedSource
     region: str | None
     profile: str | None = None  # --profile: also for the registry's (ECR's) own calls
 
     def fetch(self) -> AwsCredentials:
         """Fetch now (the secrets are registered for redaction)."""
-        creds = self.source.fetch()
-        register_secret(creds.secret_access_key)
-        register_secret(creds.session_token)
-        return creds
+        return self.source.fetch()
 
     def variables(self, creds: AwsCredentials) -> dict[str, str]:
         """The AWS_* variables of ``creds`` for a process, with the region."""
@@ -43,48 +66,52 @@ class CredentialSession:
         """Fetch now; the AWS_* variables for a process."""
         return self.variables(self.fetch())
 
-    def warn_if_no_region(self, receiver: str = "the container") -> None:
+    def warn_if_no_region(self, consequence: str = "the container gets none", *,
+                          stream: TextIO | None = None) -> None:
+        """The one warning for a missing region; ``consequence`` says what the receiver misses."""
         if self.region is None:
             warn("no AWS region configured (--region, AWS_REGION, AWS_DEFAULT_REGION or the profile); "
-                 f"{receiver} gets none")
-
-
-def open_session(
-    options: SourceOptions,
-    environ: Mapping[str, str],
-    region: str | None,
-    *,
-    prompt: Callable[[str], str] | None = None,
-) -> CredentialSession:
-    """Check the options and choose the source (no network call). ``region``: as ``session_region``
-    resolved it; ``prompt``: how an MFA code is asked for (default: on /dev/tty)."""
-    return CredentialSession(select_source(options, environ, prompt=prompt), region, options.profile)
-
-
-def session_region(options: SourceOptions, environ: Mapping[str, str]) -> str | None:
-    """--region > AWS_REGION > AWS_DEFAULT_REGION > the profile's (None: no region)."""
-    return resolve_region(options.region, environ, options.profile)
+                 f"{consequence}", stream=stream)
 
 
 @dataclass(frozen=True)
 class CommandOptions:
-    """``run``'s or ``exec``'s own options: the command line's over the CSDOCKER_* variables, which
-    came from a variable (dest -> its name, so that a complaint names it), and the region."""
+    """A command's own options: the command line's over the CSDOCKER_* variables, which came from a
+    variable (dest -> its name, so that a complaint names it), and the environment they apply in."""
 
     own: RunOwnOptions
     origins: Mapping[str, str]
-    region: str | None
     environ: Mapping[str, str]
 
-    def open_session(self, prompt: Callable[[str], str] | None = None) -> CredentialSession:
-        """Check the source options and choose the source (nothing fetched yet)."""
+    @functools.cached_property
+    def region(self) -> str | None:
+        """--region > AWS_REGION > AWS_DEFAULT_REGION > the profile's (None: no region)."""
+        source = self.own.source
         with attributed(self.origins):
-            return open_session(self.own.source, self.environ, self.region, prompt=prompt)
+            return resolve_region(source.region, self.environ, source.profile)
+
+    def open_session(self, prompt: Callable[[str], str] | None = None) -> CredentialSession:
+        """Check the source options and choose the source (nothing fetched yet). ``prompt``: how an MFA
+        code is asked for (default: on /dev/tty)."""
+        region = self.region
+        with attributed(self.origins):
+            source = select_source(self.own.source, self.environ, prompt=prompt)
+        return CredentialSession(RedactedSource(source), region, self.own.source.profile)
 
 
-def command_options(given: OwnValues, environ: Mapping[str, str]) -> CommandOptions:
-    """The own options typed (``given``) over their variables; UsageError naming a bad one."""
-    merged = merge_own(given, environ)
+def command_options(given: OwnValues, environ: Mapping[str, str],
+                    flags: Sequence[OwnFlag] = OWN_FLAGS) -> CommandOptions:
+    """The own options of ``flags`` typed (``given``) over their variables; UsageError naming a bad one.
+
+    ``flags``: ``SOURCE_FLAGS`` for a command that starts nothing (a CSDOCKER_INJECT meant for ``run``
+    is no concern of ``build``'s)."""
+    merged = merge_own(given, environ, flags)
     with attributed(merged.origins):
         own = run_own_options(merged.values)
-    return CommandOptions(own, merged.origins, session_region(own.source, environ), environ)
+    return CommandOptions(own, merged.origins, environ)
+
+
+def credential_session(given: OwnValues, environ: Mapping[str, str], flags: Sequence[OwnFlag] = OWN_FLAGS,
+                       *, prompt: Callable[[str], str] | None = None) -> CredentialSession:
+    """``command_options(given, environ, flags).open_session(prompt)``: the whole pipeline in one call."""
+    return command_options(given, environ, flags).open_session(prompt)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from cloudshell_docker.console import warn
+from cloudshell_docker.credentials.model import credential_names, env_names, under_users_env
 from cloudshell_docker.credentials.session import CommandOptions, CredentialSession, command_options
 from cloudshell_docker.engine.target import EngineTarget
 from cloudshell_docker.errors import CsDockerError, EngineError, ExitCode
@@ -32,10 +33,6 @@ from cloudshell_docker.options.globalopts import GlobalOptions
 __all__ = ["PreparedExec", "exec_command", "exec_help", "prepare"]
 
 T = TypeVar("T")
-
-_CREDENTIAL_NAMES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
-_REGION_NAMES = ("AWS_REGION", "AWS_DEFAULT_REGION")
-_EXPIRY_NAME = "AWS_CREDENTIAL_EXPIRATION"
 
 
 @dataclass(frozen=True)
@@ -100,7 +97,7 @@ def exec_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
     if _running(info):  # else the engine's own refusal follows: no credentials for it
         if not prepared.spec.detach:
             check_tty(spec, terminal)
-        spec = spec.with_env(_with_credentials(spec, _variables(prepared, session, info)))
+        spec = spec.with_env(under_users_env(spec.config.get("Env") or (), _variables(prepared, session, info)))
     return run_exec(spec, engine, terminal)
 
 
@@ -150,19 +147,12 @@ def check_relay(name: str, env: Sequence[str]) -> None:
         )
 
 
-def _with_credentials(spec: ExecSpec, variables: Mapping[str, str]) -> list[str]:
-    """The exec's Env: the user's entries, then the credentials whose names the user did not set."""
-    env = list(spec.config.get("Env") or [])
-    given = {entry.split("=", 1)[0] for entry in env}
-    return env + [f"{name}={value}" for name, value in variables.items() if name not in given]
-
-
 def dry_run(prepared: PreparedExec, global_options: GlobalOptions) -> int:
     """``docker exec -e AWS_... <flags> CONTAINER COMMAND``, and how to set the variables (stderr)."""
     from cloudshell_docker.run.dryrun import env_hint, global_args
 
-    given = {entry.split("=", 1)[0] for entry in prepared.spec.config.get("Env") or ()}
-    names = [*_CREDENTIAL_NAMES, *(_REGION_NAMES if prepared.options.region else ()), _EXPIRY_NAME]
+    given = env_names(prepared.spec.config.get("Env") or ())
+    names = credential_names(prepared.options.region is not None)
     refs = [arg for name in names if name not in given for arg in ("-e", name)]
     parsed = prepared.parsed
     argv = ["docker", *global_args(global_options), "exec", *refs, *parsed.docker_args,

@@ -14,8 +14,9 @@ from typing import Any
 from cloudshell_docker.errors import ExitCode, UsageError
 from cloudshell_docker.exec.flags import EXEC_FLAGS
 from cloudshell_docker.options import pflag
-from cloudshell_docker.options.own import OWN_FLAGS
-from cloudshell_docker.options.values.gocompat import GoValueError, go_parse_bool
+from cloudshell_docker.options.own import OWN_FLAGS, OwnValues
+from cloudshell_docker.options.pflag import FlagValues
+from cloudshell_docker.options.values.gocompat import GoValueError
 from cloudshell_docker.options.values.kvfile import read_kv_file
 
 __all__ = ["ExecSpec", "ParsedExec", "exec_spec", "parse_exec_args"]
@@ -28,32 +29,19 @@ class ParsedExec:
     container: str
     command: tuple[str, ...]
     flags: tuple[tuple[str, str | bool], ...] = ()
-    own: Mapping[str, str | bool | tuple[str, ...]] = field(default_factory=dict)
+    own: OwnValues = field(default_factory=dict)
     docker_args: tuple[str, ...] = ()
     help_requested: bool = False
-
-    def switch(self, name: str) -> bool:
-        """A boolean flag's last value (pflag: the last one typed wins)."""
-        value: str | bool = False
-        for given in self.flags:
-            if given[0] == name:
-                value = given[1]
-        return value is True or (isinstance(value, str) and go_parse_bool(value))
-
-    def string(self, name: str) -> str:
-        values = [str(value) for flag, value in self.flags if flag == name]
-        return values[-1] if values else ""
-
-    def strings(self, name: str) -> list[str]:
-        return [str(value) for flag, value in self.flags if flag == name]
+    converted: FlagValues = field(default_factory=FlagValues)  # the flags' values, as the parser converted them
 
 
 def parse_exec_args(argv: Sequence[str]) -> ParsedExec:
     """Split ``[OPTIONS] CONTAINER COMMAND [ARG...]``; UsageError (the CLI's words) for a bad flag."""
     parsed = pflag.parse(argv, EXEC_FLAGS, own=OWN_FLAGS, interspersed=False)
     result = ParsedExec(container="", command=(), flags=parsed.flags, own=dict(parsed.own),
-                        docker_args=parsed.kept[: len(parsed.kept) - len(parsed.positionals)])
-    if result.switch("--help"):
+                        docker_args=parsed.kept[: len(parsed.kept) - len(parsed.positionals)],
+                        converted=parsed.converted)
+    if parsed.switch("--help"):
         return replace(result, help_requested=True)
     if len(parsed.positionals) < 2:
         raise UsageError("'docker exec' requires at least 2 arguments", exit_code=ExitCode.ERROR)
@@ -81,12 +69,12 @@ def user_env(parsed: ParsedExec, environ: Mapping[str, str], cwd: str) -> list[s
     """--env-file's lines, then -e's (a bare NAME takes the caller's value), as the CLI collects them.
     A file that cannot be read is the CLI's error and exit status 1."""
     lines: list[str] = []
-    for path in parsed.strings("--env-file"):
+    for path in parsed.converted.all("--env-file"):
         try:
             lines.extend(read_kv_file(path, cwd, environ.get))
         except GoValueError as err:
             raise UsageError(str(err), exit_code=ExitCode.ERROR) from None
-    for entry in parsed.strings("--env"):
+    for entry in parsed.converted.all("--env"):
         name, sep, _ = entry.partition("=")
         if not sep and name in environ:
             entry = f"{name}={environ[name]}"
@@ -96,22 +84,22 @@ def user_env(parsed: ParsedExec, environ: Mapping[str, str], cwd: str) -> list[s
 
 def exec_spec(parsed: ParsedExec, environ: Mapping[str, str], cwd: str | None = None) -> ExecSpec:
     """The exec create body the docker CLI would send for ``parsed`` (detach keys filled in later)."""
-    detach = parsed.switch("--detach")
-    tty = parsed.switch("--tty")
-    attach_stdin = not detach and parsed.switch("--interactive")
+    detach = parsed.converted.switch("--detach")
+    tty = parsed.converted.switch("--tty")
+    attach_stdin = not detach and parsed.converted.switch("--interactive")
     env = user_env(parsed, environ, cwd if cwd is not None else os.getcwd())
     config: dict[str, Any] = {
-        "User": parsed.string("--user"),
-        "Privileged": parsed.switch("--privileged"),
+        "User": parsed.converted.text("--user"),
+        "Privileged": parsed.converted.switch("--privileged"),
         "Tty": tty,
         "AttachStdin": attach_stdin,
         "AttachStdout": not detach,
         "AttachStderr": not detach,
         "Detach": detach,
-        "DetachKeys": parsed.string("--detach-keys"),
+        "DetachKeys": parsed.converted.text("--detach-keys"),
         "Env": env or None,
-        "WorkingDir": parsed.string("--workdir"),
+        "WorkingDir": parsed.converted.text("--workdir"),
         "Cmd": list(parsed.command),
     }
     return ExecSpec(parsed.container, config, detach=detach, tty=tty, attach_stdin=attach_stdin,
-                    detach_keys=parsed.string("--detach-keys") or None)
+                    detach_keys=parsed.converted.text("--detach-keys") or None)

@@ -23,19 +23,21 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cloudshell_docker.errors import UsageError
-from cloudshell_docker.options.own import CHOICES, OWN_FLAGS, OwnFlag
+from cloudshell_docker.options.own import CHOICES, OWN_FLAGS, OwnFlag, OwnValue
 from cloudshell_docker.options.values.gocompat import GoValueError, go_parse_bool
 
 __all__ = ["PREFIX", "Merged", "attributed", "merge_own", "variable_for"]
 
 PREFIX = "CSDOCKER_"
 
-OwnValue = str | bool | tuple[str, ...]
+
+_NAME_BY_DEST = {flag.dest: flag.name for flag in OWN_FLAGS}
 
 
 def variable_for(flag: OwnFlag) -> str:
-    """``--role-arn`` -> ``CSDOCKER_ROLE_ARN``."""
-    return PREFIX + flag.name.removeprefix("--").replace("-", "_").upper()
+    """``--role-arn`` -> ``CSDOCKER_ROLE_ARN``; by the option's first name, whatever a command spells it
+    (build's ``--no-sts-cache`` is ``CSDOCKER_NO_CACHE``)."""
+    return PREFIX + _NAME_BY_DEST.get(flag.dest, flag.name).removeprefix("--").replace("-", "_").upper()
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,9 @@ from typing import Literal
 __all__ = [
     "CHOICES",
     "OWN_FLAGS",
+    "SOURCE_FLAGS",
     "OwnFlag",
+    "OwnValue",
     "OwnValues",
     "RunOwnOptions",
     "SourceName",
@@ -83,6 +85,9 @@ OWN_FLAGS: tuple[OwnFlag, ...] = (
             help="Print the equivalent docker command (credentials as -e NAME) and create nothing."),
 )
 
+# The options every credential-fetching command takes (not run's and exec's --inject, --dry-run).
+SOURCE_FLAGS: tuple[OwnFlag, ...] = tuple(flag for flag in OWN_FLAGS if not flag.run_only)
+
 _BY_NAME = {name: flag for flag in OWN_FLAGS for name in flag.names}
 
 
@@ -91,7 +96,10 @@ def own_flag(name: str) -> OwnFlag | None:
     return _BY_NAME.get(name)
 
 
-OwnValues = Mapping[str, "str | bool | tuple[str, ...]"]
+# An own option's value as parsed or read from its variable (a repeatable one: a tuple), and the
+# values by ``OwnFlag.dest``: the one definition every command's parser and reader uses.
+OwnValue = str | bool | tuple[str, ...]
+OwnValues = Mapping[str, OwnValue]
 
 
 @dataclass(frozen=True)

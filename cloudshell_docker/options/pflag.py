@@ -17,17 +17,16 @@ they are taken out of ``kept``, the command line as the docker CLI should see it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from cloudshell_docker.errors import UsageError
-from cloudshell_docker.options.own import OwnFlag
+from cloudshell_docker.options.own import OwnFlag, OwnValue, OwnValues
 from cloudshell_docker.options.values.gocompat import GoValueError, go_parse_bool, go_quote, go_quote_rune
 
-__all__ = ["Flag", "FlagLike", "FlagTable", "OwnValues", "ParsedArgs", "parse"]
+__all__ = ["Flag", "FlagLike", "FlagTable", "FlagValues", "ParsedArgs", "parse"]
 
-OwnValues = dict[str, "str | bool | tuple[str, ...]"]
 
 
 class FlagLike(Protocol):
@@ -98,8 +97,37 @@ class FlagTable:
 
 
 @dataclass(frozen=True)
+class FlagValues:
+    """A command line's flags as their ``check`` (pflag's ``Set``) converted them, in the order typed:
+    (canonical long name, value). Converted once, when parsed; every command reads them here."""
+
+    items: tuple[tuple[str, Any], ...] = ()
+
+    def given(self, name: str) -> bool:
+        return any(flag == name for flag, _ in self.items)
+
+    def all(self, name: str) -> list[Any]:
+        """Every value of ``name``, in order (a list flag's entries)."""
+        return [value for flag, value in self.items if flag == name]
+
+    def last(self, name: str) -> Any:
+        """The value given last (pflag: the last one wins); None when not given."""
+        values = self.all(name)
+        return values[-1] if values else None
+
+    def switch(self, name: str, default: bool = False) -> bool:
+        """A boolean flag's setting (``--rm``, ``--rm=false``, ``-d=0``)."""
+        value = self.last(name)
+        return default if value is None else bool(value)
+
+    def text(self, name: str, default: str = "") -> str:
+        value = self.last(name)
+        return default if value is None else str(value)
+
+
+@dataclass(frozen=True)
 class ParsedArgs:
-    """A command line split by the grammar; values are as typed (checked, not converted).
+    """A command line split by the grammar: the flags as typed (``flags``) and as converted (``converted``).
 
     ``flags``: the command's flags in the order typed, as (canonical long name, value), the value
     being the string given, or True for a boolean given bare. ``own``: csdocker's options by
@@ -109,15 +137,27 @@ class ParsedArgs:
     """
 
     flags: tuple[tuple[str, str | bool], ...] = ()
-    own: Mapping[str, str | bool | tuple[str, ...]] = field(default_factory=dict)
+    own: OwnValues = field(default_factory=dict)
     kept: tuple[str, ...] = ()
     positionals: tuple[str, ...] = ()
+    converted: FlagValues = field(default_factory=FlagValues)
 
     def given(self, name: str) -> bool:
         return any(flag == name for flag, _ in self.flags)
 
     def values(self, name: str) -> list[str | bool]:
+        """The values of ``name`` as typed."""
         return [value for flag, value in self.flags if flag == name]
+
+    def last(self, name: str) -> Any:
+        """The converted value given last; None when not given."""
+        return self.converted.last(name)
+
+    def all(self, name: str) -> list[Any]:
+        return self.converted.all(name)
+
+    def switch(self, name: str, default: bool = False) -> bool:
+        return self.converted.switch(name, default)
 
 
 def _invalid(value: str, shown: str, err: GoValueError) -> UsageError:
@@ -130,17 +170,19 @@ class _Parser:
         self.own_by_name = {name: flag for flag in own for name in flag.names}
         self.stop_before = stop_before
         self.flags: list[tuple[str, str | bool]] = []
-        self.own: OwnValues = {}
+        self.converted: list[tuple[str, Any]] = []
+        self.own: dict[str, OwnValue] = {}
         self.kept: list[str] = []
 
     def set_flag(self, flag: FlagLike, spelled: str, value: str | bool) -> None:
         shown = display(flag) if spelled in (flag.name, flag.short) else spelled
         text = "true" if value is True else str(value)
         try:
-            flag.check(text)
+            converted = flag.check(text)
         except GoValueError as err:
             raise _invalid(text, shown, err) from None
         self.flags.append((flag.name, value))
+        self.converted.append((flag.name, converted))
 
     def set_own(self, flag: OwnFlag, value: str | bool) -> None:
         if not flag.takes_value:
@@ -263,4 +305,4 @@ def parse(
         else:
             parser.short(arg, rest)
     return ParsedArgs(flags=tuple(parser.flags), own=dict(parser.own), kept=tuple(parser.kept),
-                      positionals=tuple(positionals))
+                      positionals=tuple(positionals), converted=FlagValues(tuple(parser.converted)))

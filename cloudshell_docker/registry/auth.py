@@ -18,8 +18,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from cloudshell_docker.credentials.model import AwsCredentials, CredentialSource
-from cloudshell_docker.redact import register_secret
+from cloudshell_docker.credentials.model import AwsCredentials
+from cloudshell_docker.credentials.session import CredentialSession
 from cloudshell_docker.registry.ecr import RegistryLogin, ecr_login
 from cloudshell_docker.registry.ecrhost import parse_ecr_host
 
@@ -43,15 +43,9 @@ class RegistryAuth:
     fetch_token: TokenFetcher = ecr_login  # unit tests put a stand-in at the network edge
 
     @classmethod
-    def from_source(cls, source: CredentialSource, profile: str | None = None) -> RegistryAuth:
-        """Credentials fetched from ``source`` only when a token is needed, and registered as secrets."""
-        def fetch() -> AwsCredentials:
-            creds = source.fetch()
-            register_secret(creds.secret_access_key)
-            register_secret(creds.session_token)
-            return creds
-
-        return cls(fetch, profile=profile)
+    def from_session(cls, session: CredentialSession) -> RegistryAuth:
+        """Credentials fetched from ``session`` (registered as secrets there) only when a token is needed."""
+        return cls(session.fetch, profile=session.profile)
 
     def for_registry(self, domain: str, helpers: HelperLookup) -> dict[str, str] | None:
         """X-Registry-Auth fields for ``domain``, or None to leave the engine's configuration in charge."""

@@ -9,7 +9,7 @@ before they expire (``keeper``), on 127.0.0.1 for ``--network host`` and otherwi
 connected to (``network``). With ``-d`` a detached process takes over the serving and exits
 when the container is removed (``follower``): a stopped container may be started again.
 
-    prepared = prepare_relay(source, region, spec, engine)   # first fetch, listening
+    prepared = prepare_relay(source, region, spec.config, engine)   # first fetch, listening
     spec = inject_env(spec, prepared.env)
     run(spec, engine, terminal, prepared.hooks)              # created(): network; finished(): stop
     prepared.close()                                         # idempotent; for a run that never created
@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from cloudshell_docker import console
 from cloudshell_docker.credentials.clock import Clock, utc_now
@@ -50,7 +51,6 @@ from cloudshell_docker.relay.network import (
 )
 from cloudshell_docker.relay.prompt import PromptGate
 from cloudshell_docker.relay.server import RelayServer
-from cloudshell_docker.run.spec import RunSpec
 
 __all__ = ["PreparedRelay", "PromptGate", "Relay", "prepare_relay"]
 
@@ -125,7 +125,7 @@ class PreparedRelay:
 def prepare_relay(
     source: CredentialSource,
     region: str | None,
-    spec: RunSpec,
+    config: Mapping[str, Any],
     engine: Engine,
     *,
     port: int = 0,
@@ -133,7 +133,7 @@ def prepare_relay(
     clock: Clock = utc_now,
     prompt_gate: PromptGate | None = None,
 ) -> PreparedRelay:
-    """Fetch the first credentials, listen, and say what the container gets.
+    """Fetch the first credentials, listen, and say what the container of create body ``config`` gets.
 
     Fails (UsageError, CredentialError, EngineError) before any container exists: for a
     network the relay cannot reach, a source that does not answer, an engine elsewhere, a
@@ -141,7 +141,7 @@ def prepare_relay(
     ``prompt_gate``: the gate the source asks for MFA codes through; closed after the first
     fetch, so that no refresh prompts on a terminal the container owns.
     """
-    placement = placement_for(spec, network)
+    placement = placement_for(config, network)
     check_local_engine(engine)
     keeper = CredentialKeeper(source, clock=clock)
     keeper.prime()

@@ -27,7 +27,6 @@ from typing import Any
 
 from cloudshell_docker.engine.api import DaemonError, Engine, NoAnswer
 from cloudshell_docker.errors import EngineError, UsageError
-from cloudshell_docker.run.spec import RunSpec
 
 __all__ = [
     "LOOPBACK",
@@ -69,15 +68,15 @@ class Placement:
     join: bool = True  # False: the container is on the managed network already (the user named it)
 
 
-def _network_mode(spec: RunSpec) -> str:
-    host_config = spec.config.get("HostConfig") or {}
+def _network_mode(config: Mapping[str, Any]) -> str:
+    host_config = config.get("HostConfig") or {}
     mode = host_config.get("NetworkMode") if isinstance(host_config, Mapping) else None
     return str(mode or "default")
 
 
-def placement_for(spec: RunSpec, network: ManagedNetwork = MANAGED_NETWORK) -> Placement:
-    """Where the relay for ``spec``'s container listens; UsageError where it cannot be reached."""
-    mode = _network_mode(spec)
+def placement_for(config: Mapping[str, Any], network: ManagedNetwork = MANAGED_NETWORK) -> Placement:
+    """Where the relay for the container of create body ``config`` listens; UsageError where it cannot be reached."""
+    mode = _network_mode(config)
     if mode == "host":
         return Placement(LOOPBACK, None)
     if mode == "none":
@@ -87,7 +86,7 @@ def placement_for(spec: RunSpec, network: ManagedNetwork = MANAGED_NETWORK) -> P
             "--inject relay cannot be used with --network container:...: that container's network "
             "is not csdocker's to change (use --inject env)"
         )
-    endpoints = (spec.config.get("NetworkingConfig") or {}).get("EndpointsConfig") or {}
+    endpoints = (config.get("NetworkingConfig") or {}).get("EndpointsConfig") or {}
     already = mode == network.name or network.name in endpoints
     return Placement(network.gateway, network, join=not already)
 

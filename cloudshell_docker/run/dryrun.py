@@ -23,15 +23,13 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
+from cloudshell_docker.credentials.model import credential_names, env_names
 from cloudshell_docker.options.globalopts import GlobalOptions
 from cloudshell_docker.options.own import OWN_FLAGS, RunOwnOptions
 from cloudshell_docker.run.spec import ParsedRun
 
 __all__ = ["dry_run", "env_hint", "global_args", "render_docker_command"]
 
-_CREDENTIAL_NAMES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
-_REGION_NAMES = ("AWS_REGION", "AWS_DEFAULT_REGION")
-_EXPIRY_NAME = "AWS_CREDENTIAL_EXPIRATION"
 # A one-time MFA code is worthless by the time the hint is used: csdocker env asks for a new one.
 _NOT_IN_HINT = ("mfa_token",)
 
@@ -62,14 +60,14 @@ def global_args(options: GlobalOptions) -> list[str]:
 def _names_given(parsed: ParsedRun, user_env: Iterable[str]) -> set[str]:
     # From the translated Env when the caller has it (it holds --env-file's entries too),
     # and from the -e flags as typed.
-    given = {entry.split("=", 1)[0] for entry in user_env}
+    given = env_names(user_env)
     given.update(str(value).split("=", 1)[0] for name, value in parsed.flags if name == "--env")
     return given
 
 
 def credential_refs(parsed: ParsedRun, region: str | None, user_env: Iterable[str] = ()) -> list[str]:
     """The ``-e NAME`` arguments, without the names the user set explicitly."""
-    names = [*_CREDENTIAL_NAMES, *(_REGION_NAMES if region else ()), _EXPIRY_NAME]
+    names = credential_names(bool(region))
     given = _names_given(parsed, user_env)
     return [arg for name in names if name not in given for arg in ("-e", name)]
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from cloudshell_docker.credentials.model import under_users_env
 from cloudshell_docker.credentials.session import CredentialSession
 from cloudshell_docker.run.spec import RunSpec
 
@@ -33,10 +34,7 @@ def inject_env(spec: RunSpec, variables: Mapping[str, str]) -> RunSpec:
     A variable the user set explicitly (``-e NAME=...``, ``-e NAME``, ``--env-file``)
     wins: it is left as the user gave it.
     """
-    env: list[str] = list(spec.config.get("Env") or [])
-    given = {entry.split("=", 1)[0] for entry in env}
-    env.extend(f"{name}={value}" for name, value in variables.items() if name not in given)
-    return spec.with_config(Env=env)
+    return spec.with_config(Env=under_users_env(spec.config.get("Env") or (), variables))
 
 
 def inject_labels(spec: RunSpec, labels: Mapping[str, str]) -> RunSpec:
@@ -92,12 +90,12 @@ class RelayInjection:
         from cloudshell_docker.relay import prepare_relay
         from cloudshell_docker.relay.label import RELAY_LABELS
 
-        relay = prepare_relay(self.session.source, self.session.region, spec, engine, prompt_gate=self.gate)
+        relay = prepare_relay(self.session.source, self.session.region, spec.config, engine, prompt_gate=self.gate)
         try:
             self.session.warn_if_no_region()
             from cloudshell_docker.registry.auth import RegistryAuth
 
             yield Injection(relay.env, RELAY_LABELS, relay.hooks,
-                            RegistryAuth.from_source(self.session.source, profile=self.session.profile))
+                            RegistryAuth.from_session(self.session))
         finally:
             relay.close()  # also when the run failed before the container existed

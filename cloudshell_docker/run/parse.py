@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from cloudshell_docker.errors import ExitCode, UsageError
 from cloudshell_docker.options import pflag
 from cloudshell_docker.options.own import OWN_FLAGS
-from cloudshell_docker.options.values.gocompat import go_parse_bool
 from cloudshell_docker.run.flags import RUN_FLAGS
 from cloudshell_docker.run.spec import ParsedRun
 
@@ -24,9 +23,7 @@ __all__ = ["parse_run_args"]
 def parse_run_args(argv: Sequence[str]) -> ParsedRun:
     """Split ``[OPTIONS] IMAGE [COMMAND] [ARG...]``; raise UsageError for a bad flag."""
     parsed = pflag.parse(argv, RUN_FLAGS, own=OWN_FLAGS, interspersed=False)
-    help_requested = False
-    for value in parsed.values("--help"):
-        help_requested = value is True or go_parse_bool(str(value))
+    help_requested = parsed.switch("--help")
     if not parsed.positionals and not help_requested:
         raise UsageError("'docker run' requires at least 1 argument", exit_code=ExitCode.ERROR)
     image, *command = parsed.positionals or ("",)
@@ -37,4 +34,5 @@ def parse_run_args(argv: Sequence[str]) -> ParsedRun:
         own=dict(parsed.own),
         docker_args=parsed.kept[: len(parsed.kept) - len(parsed.positionals)],
         help_requested=help_requested,
+        converted=parsed.converted,
     )

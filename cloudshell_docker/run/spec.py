@@ -6,6 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from cloudshell_docker.options.own import OwnValues
+from cloudshell_docker.options.pflag import FlagValues
+
 __all__ = ["ParsedRun", "PullPolicy", "RunSpec"]
 
 PullPolicy = Literal["always", "missing", "never"]
@@ -19,15 +22,17 @@ class ParsedRun:
     name, value): the value is the string given, or True for a boolean flag given
     bare (``--rm``), or the string given with ``=`` (``--rm=false``).
     ``docker_args`` is argv up to IMAGE with csdocker's own options taken out,
-    exactly as typed (for ``--dry-run``).
+    exactly as typed (for ``--dry-run``). ``converted``: the flags' values as the parser
+    converted them (what the translation reads).
     """
 
     image: str
     command: tuple[str, ...]
     flags: tuple[tuple[str, str | bool], ...] = ()
-    own: Mapping[str, str | bool | tuple[str, ...]] = field(default_factory=dict)
+    own: OwnValues = field(default_factory=dict)
     docker_args: tuple[str, ...] = ()
     help_requested: bool = False
+    converted: FlagValues = field(default_factory=FlagValues)
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ from cloudshell_docker.options.values.platform import normalize_platform
 from cloudshell_docker.options.values.ports import expose_ports, publish_ports
 from cloudshell_docker.options.values.reference import parse_image
 from cloudshell_docker.run.endpoints import ContainerNetworkFlags, endpoints_config, main_endpoint_name
-from cloudshell_docker.run.flags import DOCKER_FLAGS, DockerFlag, docker_flag
+from cloudshell_docker.run.flags import DOCKER_FLAGS, DockerFlag
 from cloudshell_docker.run.spec import ParsedRun, PullPolicy, RunSpec
 
 __all__ = ["CONSUMED_FLAGS", "DEFAULT_DAEMON_HOST", "STEPS", "Step", "TranslateContext", "translate"]
@@ -81,18 +81,11 @@ _T = TypeVar("_T")
 
 
 class _Flags:
-    """The typed flags, converted: last value of a single flag, every value of a list flag."""
+    """The typed flags as the parser converted them: last value of a single flag, every value of a list flag."""
 
     def __init__(self, parsed: ParsedRun) -> None:
         self.values: dict[str, list[Any]] = {}
-        for name, raw in parsed.flags:
-            flag = docker_flag(name)
-            text = "true" if raw is True else str(raw)
-            try:
-                value = flag.kind.convert(text)
-            except GoValueError as err:  # parse_run_args checked already; a hand-made ParsedRun may not be
-                message = f"invalid argument {go_quote(text)} for {go_quote(flag.display)} flag: {err}"
-                raise UsageError(message) from None
+        for name, value in parsed.converted.items:
             self.values.setdefault(name, []).append(value)
 
     def given(self, name: str) -> bool:

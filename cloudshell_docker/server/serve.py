@@ -62,22 +62,20 @@ def installation_fingerprint(files: tuple[str, ...]) -> tuple[tuple[int, int], .
 
 
 def preload() -> None:
-    """Everything a call imports, so that a child starts with it loaded (credential sources that
-    pull in boto3 stay lazy: most calls never need them)."""
+    """Everything a call imports, so that a child starts with it loaded: what the command table
+    names for each command a child may run (credential sources that pull in boto3 stay lazy: most
+    calls never need them)."""
     import ctypes  # the child's process title (relay.proctitle)
+    import importlib
     import resource  # the child sets the caller's limits
 
-    import cloudshell_docker.cli
     import cloudshell_docker.commands.passthrough
-    import cloudshell_docker.credentials.container
-    import cloudshell_docker.credentials.mfa
-    import cloudshell_docker.engine.api
-    import cloudshell_docker.engine.connect
-    import cloudshell_docker.run.command
-    import cloudshell_docker.run.runner
-    import cloudshell_docker.run.terminal
     import cloudshell_docker.server.worker
+    from cloudshell_docker.cli.table import COMMANDS
 
+    for command in COMMANDS:
+        for module in () if command.cold else command.preload:
+            importlib.import_module(module)
     del cloudshell_docker, ctypes, resource
     import requests
 

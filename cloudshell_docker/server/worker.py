@@ -19,10 +19,11 @@ import time
 import traceback
 from typing import NoReturn, TextIO
 
+from cloudshell_docker.commands.passthrough import CHAIN_VARIABLE as CHAIN_NAME
 from cloudshell_docker.relay.proctitle import set_title
 from cloudshell_docker.server.request import Request
 
-CHAIN_VARIABLE = b"CSDOCKER_EXEC_CHAIN"  # commands.passthrough.CHAIN_VARIABLE
+CHAIN_VARIABLE = CHAIN_NAME.encode()  # the environment is bytes here
 
 __all__ = ["run_call"]
 

@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import boto3
 import pytest
 
 from cloudshell_docker.build.secretfds import MEMORY_FILESYSTEMS, filesystem_type
-from tests.support.awsenv import ACCOUNT, moto_role
+from tests.support.awsenv import ACCOUNT, moto_client, moto_role
 from tests.support.endpoint import CredentialsEndpoint, IssuedCredentials
 from tests.support.engine import docker, unique_name
 from tests.support.moto import MotoServer
@@ -39,11 +38,6 @@ NEWER_DOCKER_DIR = "/usr/local/bin"  # the 28.x CLI, without buildx
 SEARCHED = ("/tmp", "/dev/shm", "/run", "/var/lib/docker/buildkit", "/var/lib/docker/tmp")
 CREDS_MOUNT = "--mount=type=secret,id=aws,target=/root/.aws/credentials"
 CONFIG_MOUNT = "--mount=type=secret,id=aws-config,target=/root/.aws/config"
-
-
-def moto_client(moto: MotoServer, service: str):
-    return boto3.client(service, endpoint_url=moto.url, region_name="us-east-1",
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
 @dataclass

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.awsenv import moto_role
 from tests.support.countproxy import CountingProxy
 from tests.support.ecrapi import DeniedEcrApi
 from tests.support.ecrregistry import ECR_HOST, ECR_PASSWORD, EcrRegistry
@@ -328,10 +329,8 @@ def test_an_unknown_region_is_one_line_and_asks_nobody(aws_env, names):
 
 def test_source_options_apply_to_pull(ecr_registry, images, aws_env, moto):
     """--role-arn: the token is asked with the assumed role's credentials (STS, then ECR, both at moto)."""
-    from tests.e2e.test_mission import make_role
-
     image = seeded(ecr_registry, images, "role")
-    role = make_role(moto, "csdt-ecr-pull-role")
+    role = moto_role(moto, "csdt-ecr-pull-role")
     with CountingProxy(moto.url) as proxy:
         env = {**aws_env, "AWS_ENDPOINT_URL": proxy.url}
         del env["AWS_ENDPOINT_URL_ECR"]

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_mission import make_role, moto_client
+from tests.support.awsenv import moto_client
+from tests.support.awsenv import moto_role as make_role
 from tests.support.engine import REPO, unique_name
 from tests.support.proc import CSDOCKER, clean_env
 

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.test_mission import ACCOUNT, cloudshell, make_role  # noqa: F401 (cloudshell is a fixture)
+from tests.support.awsenv import ACCOUNT
+from tests.support.awsenv import moto_role as make_role
 from tests.support.engine import docker, remove_containers, unique_name
 from tests.support.proc import run_csdocker, run_docker
 
@@ -25,7 +26,7 @@ def awsbox(awscli: str) -> Iterator[str]:
 
 
 @pytest.mark.parametrize("how", ["flags", "variables"])
-def test_exec_assumes_the_role_as_run_does(moto, cloudshell, awsbox, how):  # noqa: F811
+def test_exec_assumes_the_role_as_run_does(moto, cloudshell, awsbox, how):
     _endpoint, env, _operator = cloudshell
     target = make_role(moto, "csdt-exec-target")
     env = {**env, "AWS_ENDPOINT_URL_STS": moto.url}

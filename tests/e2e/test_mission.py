@@ -13,62 +13,15 @@ import json
 import os
 import subprocess
 import time
-from datetime import UTC, datetime, timedelta
 
-import boto3
 import pytest
 
-from tests.support.endpoint import CredentialsEndpoint, IssuedCredentials
+from tests.support.awsenv import ACCOUNT
+from tests.support.awsenv import moto_role as make_role
 from tests.support.engine import docker
-from tests.support.moto import MotoServer
 from tests.support.proc import CSDOCKER, clean_env, run_csdocker
 
 pytestmark = pytest.mark.engine
-
-ACCOUNT = "123456789012"
-TRUST = json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
-                   "Action": "sts:AssumeRole"}],
-})
-
-
-def moto_client(moto: MotoServer, service: str, **creds: str):
-    return boto3.client(
-        service, endpoint_url=moto.url, region_name="us-east-1",
-        aws_access_key_id=creds.get("key", "testing"), aws_secret_access_key=creds.get("secret", "testing"),
-        aws_session_token=creds.get("token"),
-    )
-
-
-def make_role(moto: MotoServer, name: str) -> str:
-    iam = moto_client(moto, "iam")
-    try:
-        return iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
-    except iam.exceptions.EntityAlreadyExistsException:
-        return iam.get_role(RoleName=name)["Role"]["Arn"]
-
-
-@pytest.fixture
-def cloudshell(moto: MotoServer):
-    """A CloudShell-like host: its container endpoint serves credentials moto issued for a role."""
-    role_arn = make_role(moto, "cloudshell-operator")
-    issued = moto_client(moto, "sts").assume_role(RoleArn=role_arn, RoleSessionName="operator")
-    creds = issued["Credentials"]
-    with CredentialsEndpoint() as endpoint:
-        endpoint.issued.append(IssuedCredentials(
-            access_key_id=creds["AccessKeyId"], secret_access_key=creds["SecretAccessKey"],
-            token=creds["SessionToken"],
-            expiration=datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1),
-        ))
-        env = {
-            **endpoint.environ(),
-            "AWS_REGION": "eu-west-1",
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "HOME": os.environ.get("HOME", "/root"),
-        }
-        yield endpoint, env, issued["AssumedRoleUser"]["Arn"]
-
 
 def test_aws_cli_sees_the_endpoints_identity(awscli, moto, cloudshell):
     _endpoint, env, operator_arn = cloudshell

@@ -13,7 +13,7 @@ import pytest
 
 from tests.support.moto import MotoServer
 
-__all__ = ["ACCOUNT", "TRUST", "isolate_aws", "moto_data", "moto_role"]
+__all__ = ["ACCOUNT", "TRUST", "isolate_aws", "moto_client", "moto_data", "moto_role"]
 
 ACCOUNT = "123456789012"
 TRUST = json.dumps({
@@ -44,12 +44,20 @@ def isolate_aws(monkeypatch: pytest.MonkeyPatch, home: Path, **variables: str) -
     return dict(os.environ)
 
 
-def moto_role(moto: MotoServer, name: str) -> str:
-    """The ARN of IAM role ``name`` in moto (created when missing)."""
+def moto_client(moto: MotoServer, service: str, **creds: str) -> Any:
+    """A boto3 client of ``service`` at moto (moto's own test keys unless ``key``/``secret``/``token``)."""
     import boto3
 
-    iam = boto3.client("iam", endpoint_url=moto.url, region_name="us-east-1",
-                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    return boto3.client(
+        service, endpoint_url=moto.url, region_name="us-east-1",
+        aws_access_key_id=creds.get("key", "testing"), aws_secret_access_key=creds.get("secret", "testing"),
+        aws_session_token=creds.get("token"),
+    )
+
+
+def moto_role(moto: MotoServer, name: str) -> str:
+    """The ARN of IAM role ``name`` in moto (created when missing)."""
+    iam = moto_client(moto, "iam")
     try:
         return str(iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]["Arn"])
     except iam.exceptions.EntityAlreadyExistsException:

@@ -29,7 +29,6 @@ from cloudshell_docker.engine.connect import connect
 from cloudshell_docker.errors import CsDockerError
 from cloudshell_docker.options.globalopts import GlobalOptions
 from cloudshell_docker.relay import prepare_relay
-from cloudshell_docker.run.spec import RunSpec
 
 __all__ = ["DRIVER", "network_mode"]
 
@@ -79,10 +78,10 @@ def main(argv: Sequence[str]) -> int:
     create_args = list(argv[split + 1:])
     environ = dict(os.environ)
     engine = Engine(connect(GlobalOptions(), environ))
-    spec = RunSpec(image="", config={"HostConfig": {"NetworkMode": network_mode(create_args)}})
+    config = {"HostConfig": {"NetworkMode": network_mode(create_args)}}
     if options.env_mode:
         return env_mode(engine, ContainerEndpointSource(environ), options.region, create_args)
-    prepared = prepare_relay(ContainerEndpointSource(environ), options.region, spec, engine)
+    prepared = prepare_relay(ContainerEndpointSource(environ), options.region, config, engine)
     info: dict[str, object] = {"url": prepared.hooks.url, "pid": os.getpid()}
     write_info(options.info, info)
     docker_env = {k: v for k, v in environ.items() if not k.startswith("AWS_")}

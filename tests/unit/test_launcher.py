@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from cloudshell_docker.cli import COMMANDS
+from cloudshell_docker.cli.table import COMMANDS, launcher_words
 from cloudshell_docker.launcher import LAUNCHER
 from tests.support.launcher import install_launcher
 
@@ -76,6 +76,7 @@ TO_DOCKER = [
     ["--config", "/tmp/cfg", "--tlscacert", "a", "--tlscert", "b", "--tlskey", "c", "ps"],
     ["", "two words", "$HOME", "*"],
     ["network", "create", "--", "-x"],
+    ["help", "run"],
 ]
 
 TO_PYTHON = [
@@ -86,7 +87,6 @@ TO_PYTHON = [
     ["container", "run", "busybox"],
     ["-H", "unix:///x.sock", "run", "busybox"],
     ["--context=default", "container", "run"],
-    ["help", "run"],
     ["-v"],
     ["--version"],
     ["-h"],
@@ -138,11 +138,17 @@ def test_no_docker_on_path_goes_to_python_for_its_message(world, tmp_path):
     assert launch(world, ["ps"], PATH=str(tmp_path / "empty"))[0] == "python"
 
 
-def test_every_command_python_handles_is_in_the_launchers_list():
-    listed = own_commands()
-    assert set(COMMANDS) <= set(listed)
-    assert "container run" in listed
-    assert all(len(entry.split()) <= 2 for entry in listed)
+def test_the_launchers_list_is_every_spelling_of_the_command_table():
+    # A command added to the table and not to the launcher (or the other way round) fails here.
+    assert own_commands() == launcher_words()
+    assert all(len(entry.split()) <= 2 for entry in own_commands())
+
+
+@pytest.mark.parametrize("words", [words for command in COMMANDS for words in command.words], ids=" ".join)
+def test_each_spelling_goes_to_the_server_unless_the_table_says_cold(world, words):
+    cold = next(command.cold for command in COMMANDS if words in command.words)
+    out = launch(world, [*words, "x"], CSDOCKER_SERVER="1")
+    assert out[:2] == (["python", "[-P]"] if cold else ["python", "[-S]"])
 
 
 def test_a_symlink_to_the_launcher_finds_its_client(world, tmp_path):

@@ -105,3 +105,15 @@ def test_own_options_are_known_by_their_aliases_too():
 def test_an_own_alias_that_shadows_a_command_flag_is_a_programming_error_too():
     with pytest.raises(ValueError, match="--session-tag"):
         parse(["x"], FlagTable([Flag("--session-tag")]), own=OWN_FLAGS)
+
+
+def test_the_converted_values_are_kept_last_all_and_switch():
+    table = FlagTable((Flag("--rm", takes_value=False), Flag("--count", convert=lambda text: int(text, 0)),
+                       Flag("--env", "-e")))
+    parsed = parse(["--rm=false", "--count", "7", "-e", "A=1", "--rm", "--count=0x10", "-eB"], table)
+    assert parsed.switch("--rm") is True
+    assert parsed.last("--count") == 16  # converted once, by the flag's own check
+    assert parsed.all("--env") == ["A=1", "B"]
+    assert parsed.last("--missing") is None
+    assert parsed.switch("--missing") is False
+    assert parsed.values("--rm") == ["false", True]  # as typed, still

@@ -8,12 +8,12 @@ import pytest
 from cloudshell_docker.engine.api import Engine
 from cloudshell_docker.errors import EngineError, UsageError
 from cloudshell_docker.relay.network import MANAGED_NETWORK, check_local_engine, placement_for
-from cloudshell_docker.run.spec import RunSpec
 
 
-def spec(network_mode: str | None) -> RunSpec:
+def spec(network_mode: str | None) -> dict[str, object]:
+    """A create body with ``network_mode`` (what the relay reads of a run)."""
     host_config = {} if network_mode is None else {"NetworkMode": network_mode}
-    return RunSpec(image="local/aws-cli", config={"Image": "local/aws-cli", "HostConfig": host_config})
+    return {"Image": "local/aws-cli", "HostConfig": host_config}
 
 
 def test_host_network_listens_on_loopback_and_connects_nothing():

@@ -19,7 +19,6 @@ from cloudshell_docker.errors import EngineError
 from cloudshell_docker.relay.keeper import CredentialKeeper
 from cloudshell_docker.relay.server import (
     CREDENTIALS_PATH,
-    HEAD_DEADLINE_SECONDS,
     UNAVAILABLE_MESSAGE,
     RelayServer,
     token_matches,
@@ -185,7 +184,7 @@ def test_slow_clients_cannot_hold_the_relay(server, source):
             sock.sendall(b"G")  # the first byte of a request head that never ends
             slow.append(sock)
         cut_at: dict[int, float] = {}
-        fetch_seconds: list[float] = []
+        open_after_the_fetch: list[int] = []
         rounds = int(CUT_OFF_WITHIN / TRICKLE_SECONDS) + 1  # bounded: at most six rounds
         for round_number in range(rounds):
             for index, sock in enumerate(slow):
@@ -201,22 +200,23 @@ def test_slow_clients_cannot_hold_the_relay(server, source):
             if round_number == 0:
                 # The container's own fetch, while the slow ones that still hold a slot trickle on.
                 still_open = SLOW_CLIENTS - len(cut_at)
-                asked = time.monotonic()
-                status, body = ask(server)
-                fetch_seconds.append(time.monotonic() - asked)
+                status, body = ask(server)  # a hang fails here (ask's own timeout)
                 assert status == 200
                 assert body["AccessKeyId"] == source.issued[-1].access_key_id
                 assert still_open > 0
+                # Answered while slow ones still hold their connections: the fetch did not wait for
+                # the head deadline to cut them (no stopwatch: a loaded machine only slows both sides).
+                open_after_the_fetch = [index for index, sock in enumerate(slow)
+                                        if index not in cut_at and not is_cut_off(sock)]
             if len(cut_at) == SLOW_CLIENTS:
                 break
             time.sleep(TRICKLE_SECONDS)
         for index, sock in enumerate(slow):
             if index not in cut_at and is_cut_off(sock):
                 cut_at[index] = time.monotonic() - started
-        assert len(fetch_seconds) == 1
-        assert fetch_seconds[0] < 3.0, fetch_seconds
-        sys.stderr.write(f"\n{SLOW_CLIENTS} slow clients: the fetch took {fetch_seconds[0]:.3f} s; "
-                         f"the last slow connection was cut after {max(cut_at.values()):.1f} s\n")
+        assert open_after_the_fetch, "the fetch was answered only once every slow connection was cut"
+        sys.stderr.write(f"\n{SLOW_CLIENTS} slow clients: {len(open_after_the_fetch)} still open when the fetch "
+                         f"was answered; the last was cut after {max(cut_at.values()):.1f} s\n")
         assert len(cut_at) == SLOW_CLIENTS, f"{SLOW_CLIENTS - len(cut_at)} slow connections still open"
         assert max(cut_at.values()) < CUT_OFF_WITHIN
     finally:
@@ -226,7 +226,6 @@ def test_slow_clients_cannot_hold_the_relay(server, source):
 
 def test_a_head_that_trickles_in_is_cut_at_the_deadline_though_each_read_is_quick(server):
     with socket.create_connection((server.host, server.port), timeout=5) as sock:
-        started = time.monotonic()
         head = f"GET {CREDENTIALS_PATH} HTTP/1.0\r\nAuthorization: {TOKEN}\r\nX-Padding: ".encode()
         sent_all = True
         for byte in range(len(head) + 400):
@@ -239,26 +238,30 @@ def test_a_head_that_trickles_in_is_cut_at_the_deadline_though_each_read_is_quic
                 sent_all = False
                 break
             time.sleep(0.05)
+        # Cut before the whole head (and its padding) was in, though each byte came at once: the
+        # deadline is over the head, not per read (per read, it would never be cut).
         assert not sent_all
-        assert time.monotonic() - started < HEAD_DEADLINE_SECONDS + 2
 
 
 def test_a_hand_over_waits_for_token_holders_only(server):
     idle = socket.create_connection((server.host, server.port), timeout=5)  # never sends a thing
     try:
         time.sleep(0.2)
-        started = time.monotonic()
         server.pause(drain=30)
-        assert time.monotonic() - started < 2
+        # The idle connection is still open: the hand-over did not wait for it (its head deadline
+        # would have cut it first).
+        assert not is_cut_off(idle)
     finally:
         idle.close()
 
 
 def test_a_hand_over_waits_for_an_answer_in_flight(source):
     gate = threading.Event()
+    in_flight = threading.Event()
 
     class SlowKeeper(CredentialKeeper):
         def handout(self):  # type: ignore[no-untyped-def]
+            in_flight.set()
             gate.wait(5)
             return super().handout()
 
@@ -270,11 +273,10 @@ def test_a_hand_over_waits_for_an_answer_in_flight(source):
         answers: list[int] = []
         asking = threading.Thread(target=lambda: answers.append(ask(relay)[0]))
         asking.start()
-        time.sleep(0.3)
-        threading.Timer(1.0, gate.set).start()
-        started = time.monotonic()
+        assert in_flight.wait(10)
+        threading.Timer(0.5, gate.set).start()
         relay.pause(drain=10)
-        assert 0.5 < time.monotonic() - started < 5
+        assert gate.is_set()  # pause returned only once the answer in flight could go out
         asking.join(5)
         assert answers == [200]
     finally:

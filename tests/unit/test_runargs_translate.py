@@ -13,8 +13,8 @@ import pytest
 from cloudshell_docker.engine.endpoint import resolve_endpoint
 from cloudshell_docker.errors import UsageError
 from cloudshell_docker.options.globalopts import split_global_options
+from cloudshell_docker.run.flags import docker_flag
 from cloudshell_docker.run.parse import parse_run_args
-from cloudshell_docker.run.spec import ParsedRun
 from cloudshell_docker.run.translate import TranslateContext, translate
 
 IMAGE = "local/busybox"
@@ -150,11 +150,22 @@ def test_use_api_socket_refuses_to_copy_registry_credentials():
         "DOCKER_CONFIG=/cfg"]
 
 
-def test_a_hand_made_parsed_run_is_still_checked():
-    parsed = ParsedRun(image=IMAGE, command=(), flags=(("--memory", "lots"),))
-    with pytest.raises(UsageError) as caught:
-        translate(parsed, TranslateContext())
-    assert caught.value.message == 'invalid argument "lots" for "-m, --memory" flag: invalid size: \'lots\''
+def test_each_value_is_converted_once_by_the_parser_and_the_translation_reads_it(monkeypatch):
+    kind = docker_flag("--memory").kind
+    original = kind.convert
+    calls: list[str] = []
+
+    def counting(text: str):
+        calls.append(text)
+        return original(text)
+
+    object.__setattr__(kind, "convert", counting)  # a frozen row of the table: restored below
+    try:
+        spec = spec_for("--memory", "1g")
+    finally:
+        object.__setattr__(kind, "convert", original)
+    assert calls == ["1g"]
+    assert spec.config["HostConfig"]["Memory"] == 1 << 30
 
 
 def test_translation_does_not_share_state_between_calls():

@@ -79,7 +79,8 @@ def main(argv: Sequence[str]) -> int:
     create_args = list(argv[split + 1:])
     environ = dict(os.environ)
     engine = Engine(connect(GlobalOptions(), environ))
-    spec = RunSpec(image="", config={"HostConfig": {"NetworkMode": network_mode(create_args)}})
+    spec = RunSpec(image="", config={"HostConfig": {"NetworkMode": network_mode(create_args)}},
+                   auto_remove="--rm" in create_args)
     if options.env_mode:
         return env_mode(engine, ContainerEndpointSource(environ), options.region, create_args)
     prepared = prepare_relay(ContainerEndpointSource(environ), options.region, spec, engine)

@@ -14,12 +14,13 @@ Errors propagate as CsDockerError; ``cli`` prints them and picks the exit code.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shlex
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cloudshell_docker.console import warn
 from cloudshell_docker.credentials.session import CommandOptions, CredentialSession, command_options
@@ -28,6 +29,9 @@ from cloudshell_docker.errors import CsDockerError, EngineError, ExitCode
 from cloudshell_docker.exec.flags import EXEC_HELP
 from cloudshell_docker.exec.spec import ExecSpec, ParsedExec, exec_spec, parse_exec_args
 from cloudshell_docker.options.globalopts import GlobalOptions
+
+if TYPE_CHECKING:
+    from cloudshell_docker.engine.api import Engine
 
 __all__ = ["PreparedExec", "exec_command", "exec_help", "prepare"]
 
@@ -92,16 +96,26 @@ def exec_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
     from cloudshell_docker.run.terminal import Terminal
 
     terminal = Terminal.from_stdio()
-    info = _engine_step(lambda: engine.inspect_container(prepared.spec.container))
+    spec = _cleaned(prepared.spec, engine)
+    info = _engine_step(lambda: engine.inspect_container(spec.container))
     if info is None:
-        raise EngineError(f"Error response from daemon: No such container: {prepared.spec.container}",
+        raise EngineError(f"Error response from daemon: No such container: {spec.container}",
                           exit_code=ExitCode.ERROR)
-    spec = prepared.spec
     if _running(info):  # else the engine's own refusal follows: no credentials for it
         if not prepared.spec.detach:
             check_tty(spec, terminal)
         spec = spec.with_env(_with_credentials(spec, _variables(prepared, session, info)))
     return run_exec(spec, engine, terminal)
+
+
+def _cleaned(spec: ExecSpec, engine: Engine) -> ExecSpec:
+    """The container reference as the docker CLI's client puts it in the API path (``/name`` is ``name``)."""
+    from cloudshell_docker.options.values.apipath import container_in_path
+
+    placed = container_in_path(spec.container, f"/v{engine.api_version}")
+    if placed.reference is None:
+        raise EngineError(placed.error or "", exit_code=ExitCode.ERROR)
+    return dataclasses.replace(spec, container=placed.reference)
 
 
 def _engine_step(step: Callable[[], T]) -> T:

@@ -104,7 +104,7 @@ def exec_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
     if _running(info):  # else the engine's own refusal follows: no credentials for it
         if not prepared.spec.detach:
             check_tty(spec, terminal)
-        spec = spec.with_env(_with_credentials(spec, _variables(prepared, session, info)))
+        spec = spec.with_env(_with_credentials(spec, _variables(prepared, session, info, engine)))
     return run_exec(spec, engine, terminal)
 
 
@@ -134,15 +134,26 @@ def _running(info: Mapping[str, Any]) -> bool:
     return isinstance(state, Mapping) and bool(state.get("Running")) and not state.get("Paused")
 
 
-def _variables(prepared: PreparedExec, session: CredentialSession, info: Mapping[str, Any]) -> dict[str, str]:
-    """What the command gets: nothing for a relay container (checked), else the credentials."""
-    from cloudshell_docker.relay.label import is_relay_container
+def _variables(prepared: PreparedExec, session: CredentialSession, info: Mapping[str, Any],
+               engine: Engine) -> dict[str, str]:
+    """What the command gets: nothing for a relay container (checked), else the credentials.
+
+    A relay container is one csdocker's label says is one, the label and the relay's URL and token
+    not being its image's (an image could otherwise make this host send its token, or call an
+    address of its choosing): see ``relay.label.trusted_relay_container``.
+    """
+    from cloudshell_docker.relay.label import is_relay_container, trusted_relay_container
 
     config = info.get("Config") or {}
     name = str(info.get("Name") or prepared.spec.container).lstrip("/")
     if is_relay_container(config.get("Labels")) and not prepared.env_asked_for:
-        check_relay(name, config.get("Env") or ())
-        return {}
+        image = _engine_step(lambda: engine.inspect_image(str(info.get("Image") or "")))
+        image_config: Mapping[str, Any] | None = None
+        if image is not None:  # an image without a Config (docker import) carries nothing
+            image_config = image.get("Config") if isinstance(image.get("Config"), Mapping) else {}
+        if trusted_relay_container(config, image_config):
+            check_relay(name, config.get("Env") or ())
+            return {}
     if prepared.options.own.inject == "relay" and "inject" in prepared.parsed.own:
         warn(f"container {name} has no credential relay (it was not created by csdocker run --inject relay): "
              "the command gets its credentials as variables")

@@ -131,6 +131,16 @@ def config_for(image: str, sts: FakeSts) -> dict[str, object]:
     }
 
 
+def example_config(kind: str, sts: FakeSts) -> dict[str, object]:
+    """examples/devcontainer/KIND's configuration (JSON with comments), its postCreateCommand asking
+    the fake STS and on the host network (the fake listens on 127.0.0.1): what it says of csdocker is kept."""
+    text = (REPO / "examples" / "devcontainer" / kind / ".devcontainer" / "devcontainer.json").read_text()
+    config = json.loads("\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//")))
+    config["runArgs"] = [*config.get("runArgs", []), "--network=host"]
+    config["postCreateCommand"] = config_for("", sts)["postCreateCommand"]
+    return config
+
+
 def post_create_output(container_id: str) -> str:
     return docker("exec", container_id, "cat", "/tmp/post-create.txt", timeout=60).stdout.strip()
 
@@ -153,9 +163,9 @@ def test_an_image_based_dev_container_gets_credentials_in_post_create_and_exec(a
 
 
 def test_a_relay_mode_dev_container_stopped_and_reopened_keeps_its_credentials(awscli, workspace, upstream):
+    # The example's configuration: relay mode by csdocker's own option in runArgs.
     endpoint, sts = upstream
-    workspace.env["CSDOCKER_INJECT"] = "relay"
-    workspace.configure(config_for(awscli, sts))
+    workspace.configure({**example_config("image", sts), "image": awscli})
     container_id = workspace.up()
     assert key_of_user_id(post_create_output(container_id)) == current_key(endpoint)
     env = json.loads(docker("inspect", container_id, check=True).stdout)[0]["Config"]["Env"]
@@ -174,12 +184,12 @@ def test_a_relay_mode_dev_container_stopped_and_reopened_keeps_its_credentials(a
 
 def test_a_dockerfile_based_dev_container_gets_credentials(awscli, workspace, upstream):
     # The Dockerfile mounts no secret: csdocker build passes it through (no buildx needed).
+    # The example's configuration (relay mode), its Dockerfile FROM the local image (no network here).
     endpoint, sts = upstream
-    config = {**config_for(awscli, sts), "build": {"dockerfile": "Dockerfile"}}
-    del config["image"]
-    workspace.configure(config, dockerfile=f"FROM {awscli}\nRUN echo built > /built.txt\n")
+    workspace.configure(example_config("dockerfile", sts), dockerfile=f"FROM {awscli}\nRUN echo built > /built.txt\n")
     container_id = workspace.up()
     assert key_of_user_id(post_create_output(container_id)) == current_key(endpoint)
+    assert docker("exec", container_id, "cat", "/built.txt", timeout=60).stdout == "built\n"
 
 
 def test_the_control_with_the_docker_cli_comes_up_without_credentials(awscli, workspace, upstream):

@@ -185,7 +185,7 @@ def test_the_engines_words_byte_for_byte(endpoint, box, refusing, args):
 
 @pytest.mark.parametrize(
     "reference",
-    ["/{box}", "{box}/", "./{box}", "x/../{box}", "//{box}/.", "..", "x/..", "../{box}", "/", ""],
+    ["/{box}", "{box}/", "./{box}", "x/../{box}", "//{box}/.", "..", "x/..", "../{box}", "/", "", "/csdt-no-such-z/"],
 )
 def test_container_references_as_the_clis_client_cleans_them(endpoint, box, reference):
     # The docker CLI's client cleans the API path: /name (as docker inspect prints it), name/, ./name

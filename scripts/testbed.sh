@@ -9,6 +9,7 @@
 #   scripts/testbed.sh busybox    # the engine and local/busybox
 #   scripts/testbed.sh awscli     # the engine and local/aws-cli
 #   scripts/testbed.sh registry   # the ECR stand-in's parts (see below)
+#   scripts/testbed.sh devcontainer  # the Dev Containers CLI (npm, pinned) in a directory of its own
 #   (all also installs fish, for the env-format tests, procps, for ps, and the registry parts)
 #
 # No registry host is written here: the Debian mirror for debootstrap is read
@@ -166,11 +167,31 @@ registry_parts() {
 # procps: ps, which the relay-title test asks what the follower shows.
 test_shells() { apt_install fish procps; }
 
+# The Dev Containers CLI (the engine behind VS Code's dev containers), pinned, from npm, in a
+# directory of its own (tests/e2e/test_devcontainer.py finds it there, or at $CSDT_DEVCONTAINER_DIR).
+DEVCONTAINER_CLI_VERSION=0.89.0
+DEVCONTAINER_CLI_DIR=${CSDT_DEVCONTAINER_DIR:-/opt/csdocker-testbed/devcontainer-cli}
+
+devcontainer_cli() {
+  local bin="$DEVCONTAINER_CLI_DIR/node_modules/.bin/devcontainer"
+  if [ -x "$bin" ] && [ "$("$bin" --version 2>/dev/null)" = "$DEVCONTAINER_CLI_VERSION" ]; then
+    return 0
+  fi
+  command -v npm >/dev/null || { log "the Dev Containers CLI needs node and npm"; exit 1; }
+  log "installing @devcontainers/cli@${DEVCONTAINER_CLI_VERSION} into ${DEVCONTAINER_CLI_DIR}"
+  mkdir -p "$DEVCONTAINER_CLI_DIR"
+  npm install --prefix "$DEVCONTAINER_CLI_DIR" --no-audit --no-fund --loglevel=error \
+    "@devcontainers/cli@${DEVCONTAINER_CLI_VERSION}" >/tmp/devcontainer-cli-npm.log 2>&1 \
+    || { tail -n 30 /tmp/devcontainer-cli-npm.log >&2; exit 1; }
+  "$bin" --version >/dev/null || { log "the Dev Containers CLI does not start"; exit 1; }
+}
+
 case "${1:-all}" in
   engine) start_engine ;;
   busybox) start_engine; build_busybox ;;
   awscli) start_engine; build_awscli ;;
   registry) start_engine; registry_parts ;;
-  all) start_engine; build_busybox; build_awscli; test_shells; registry_parts ;;
-  *) log "usage: $0 [all|engine|busybox|awscli|registry]"; exit 2 ;;
+  devcontainer) devcontainer_cli ;;
+  all) start_engine; build_busybox; build_awscli; test_shells; registry_parts; devcontainer_cli ;;
+  *) log "usage: $0 [all|engine|busybox|awscli|registry|devcontainer]"; exit 2 ;;
 esac

@@ -332,6 +332,17 @@ class Engine:
                 return None
             raise
 
+    def inspect_image(self, image: str) -> Mapping[str, Any] | None:
+        """``docker image inspect``; None when the engine has no such image (404)."""
+        try:
+            with self._only_engine_errors():
+                info: Mapping[str, Any] = self.client.inspect_image(image)
+                return info
+        except DaemonError as err:
+            if err.status_code == 404:
+                return None
+            raise
+
     def inspect_network(self, name: str) -> Mapping[str, Any] | None:
         """``docker network inspect``; None when the engine has no such network (404)."""
         try:

@@ -14,12 +14,13 @@ Errors propagate as CsDockerError; ``cli`` prints them and picks the exit code.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shlex
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cloudshell_docker.console import warn
 from cloudshell_docker.credentials.model import credential_names, env_names, under_users_env
@@ -29,6 +30,9 @@ from cloudshell_docker.errors import CsDockerError, EngineError, ExitCode
 from cloudshell_docker.exec.flags import EXEC_HELP
 from cloudshell_docker.exec.spec import ExecSpec, ParsedExec, exec_spec, parse_exec_args
 from cloudshell_docker.options.globalopts import GlobalOptions
+
+if TYPE_CHECKING:
+    from cloudshell_docker.engine.api import Engine
 
 __all__ = ["PreparedExec", "exec_command", "exec_help", "prepare"]
 
@@ -89,16 +93,26 @@ def exec_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
     from cloudshell_docker.run.terminal import Terminal
 
     terminal = Terminal.from_stdio()
-    info = _engine_step(lambda: engine.inspect_container(prepared.spec.container))
+    spec = _cleaned(prepared.spec, engine)
+    info = _engine_step(lambda: engine.inspect_container(spec.container))
     if info is None:
-        raise EngineError(f"Error response from daemon: No such container: {prepared.spec.container}",
+        raise EngineError(f"Error response from daemon: No such container: {spec.container}",
                           exit_code=ExitCode.ERROR)
-    spec = prepared.spec
     if _running(info):  # else the engine's own refusal follows: no credentials for it
         if not prepared.spec.detach:
             check_tty(spec, terminal)
-        spec = spec.with_env(under_users_env(spec.config.get("Env") or (), _variables(prepared, session, info)))
+        spec = spec.with_env(under_users_env(spec.config.get("Env") or (), _variables(prepared, session, info, engine)))
     return run_exec(spec, engine, terminal)
+
+
+def _cleaned(spec: ExecSpec, engine: Engine) -> ExecSpec:
+    """The container reference as the docker CLI's client puts it in the API path (``/name`` is ``name``)."""
+    from cloudshell_docker.options.values.apipath import container_in_path
+
+    placed = container_in_path(spec.container, f"/v{engine.api_version}")
+    if placed.reference is None:
+        raise EngineError(placed.error or "", exit_code=ExitCode.ERROR)
+    return dataclasses.replace(spec, container=placed.reference)
 
 
 def _engine_step(step: Callable[[], T]) -> T:
@@ -117,15 +131,26 @@ def _running(info: Mapping[str, Any]) -> bool:
     return isinstance(state, Mapping) and bool(state.get("Running")) and not state.get("Paused")
 
 
-def _variables(prepared: PreparedExec, session: CredentialSession, info: Mapping[str, Any]) -> dict[str, str]:
-    """What the command gets: nothing for a relay container (checked), else the credentials."""
-    from cloudshell_docker.relay.label import is_relay_container
+def _variables(prepared: PreparedExec, session: CredentialSession, info: Mapping[str, Any],
+               engine: Engine) -> dict[str, str]:
+    """What the command gets: nothing for a relay container (checked), else the credentials.
+
+    A relay container is one csdocker's label says is one, the label and the relay's URL and token
+    not being its image's (an image could otherwise make this host send its token, or call an
+    address of its choosing): see ``relay.label.trusted_relay_container``.
+    """
+    from cloudshell_docker.relay.label import is_relay_container, trusted_relay_container
 
     config = info.get("Config") or {}
     name = str(info.get("Name") or prepared.spec.container).lstrip("/")
     if is_relay_container(config.get("Labels")) and not prepared.env_asked_for:
-        check_relay(name, config.get("Env") or ())
-        return {}
+        image = _engine_step(lambda: engine.inspect_image(str(info.get("Image") or "")))
+        image_config: Mapping[str, Any] | None = None
+        if image is not None:  # an image without a Config (docker import) carries nothing
+            image_config = image.get("Config") if isinstance(image.get("Config"), Mapping) else {}
+        if trusted_relay_container(config, image_config):
+            check_relay(name, config.get("Env") or ())
+            return {}
     if prepared.options.own.inject == "relay" and "inject" in prepared.parsed.own:
         warn(f"container {name} has no credential relay (it was not created by csdocker run --inject relay): "
              "the command gets its credentials as variables")

@@ -6,8 +6,10 @@ ECS gives its tasks, and the AWS SDKs inside fetch and refresh credentials by th
 as long as the container runs. csdocker serves them, fetching from its own source again
 before they expire (``keeper``), on 127.0.0.1 for ``--network host`` and otherwise on
 169.254.170.2, the gateway of the network ``csdocker-relay`` that the container is also
-connected to (``network``). With ``-d`` a detached process takes over the serving and exits
-when the container is removed (``follower``): a stopped container may be started again.
+connected to (``network``). Whenever the container can outlive the run (``-d``, or any run
+without ``--rm``: it may be started again, by ``docker start``, a restart policy, or a tool that
+reopens it), a detached process takes over the serving once csdocker returns and exits when the
+container is removed (``follower``). Only a ``--rm`` run's relay ends with the run.
 
     prepared = prepare_relay(source, region, spec.config, engine)   # first fetch, listening
     spec = inject_env(spec, prepared.env)
@@ -59,8 +61,10 @@ class Relay:
     """One container's relay; the runner's hooks (``created``, ``finished``)."""
 
     def __init__(self, keeper: CredentialKeeper, server: RelayServer, placement: Placement,
-                 network_id: str | None, engine: Engine) -> None:
+                 network_id: str | None, engine: Engine, *, outlives_run: bool = False) -> None:
         self.keeper = keeper
+        # The container may be started again after the run (no --rm): its relay must follow it.
+        self.outlives_run = outlives_run
         self.server = server
         self.placement = placement
         self.network_id = network_id
@@ -89,10 +93,17 @@ class Relay:
 
     def finished(self, container_id: str, detached: bool, warn: Callable[[str], None] | None = None) -> None:
         """Stop serving; or, when the container lives on without csdocker, hand over to a follower
-        (a stopped one too: it may be started again, and must find its relay where it was)."""
+        (a stopped one too: it may be started again, and must find its relay where it was).
+
+        ``detached``: csdocker returns while the container runs. A container that has stopped
+        but stays (no ``--rm``) is followed too: ``docker start`` brings it back with the same URL.
+        """
         if self._closed:
             return
-        if detached and container_state(self.engine, container_id) != "gone":
+        if (detached or self.outlives_run) and container_state(self.engine, container_id) != "gone":
+            if self.trouble is not None and not detached:
+                # The attached run is over: its owner reads the source's trouble here, as before.
+                (warn or console.warn)(f"the credential relay's source failed during the run: {self.trouble}")
             self._closed = True
             self.keeper.report = None
             self.follower_pid = detach_relay(self.server, self.keeper, self.engine, container_id)
@@ -162,4 +173,6 @@ def prepare_relay(
     if region:
         env["AWS_REGION"] = region
         env["AWS_DEFAULT_REGION"] = region
-    return PreparedRelay(env=env, hooks=Relay(keeper, server, placement, network_id, engine))
+    outlives_run = not config.get("HostConfig", {}).get("AutoRemove", False)  # no --rm: it can be started again
+    relay = Relay(keeper, server, placement, network_id, engine, outlives_run=outlives_run)
+    return PreparedRelay(env=env, hooks=relay)

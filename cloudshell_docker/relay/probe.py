@@ -11,14 +11,20 @@ instead of starting a command that cannot get credentials.
 from __future__ import annotations
 
 import http.client
+import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from cloudshell_docker.credentials.container import FULL_URI_VAR, TOKEN_VAR
+from cloudshell_docker.relay.network import MANAGED_NETWORK
+from cloudshell_docker.relay.server import CREDENTIALS_PATH
 
-__all__ = ["PROBE_TIMEOUT", "relay_problem", "relay_settings"]
+__all__ = ["PROBE_TIMEOUT", "is_relay_url", "relay_problem", "relay_settings"]
 
 PROBE_TIMEOUT = 2.0
+_RELAY_URL = re.compile(
+    rf"http://(?:{re.escape(MANAGED_NETWORK.gateway)}|127\.0\.0\.1):(?P<port>[1-9][0-9]{{0,4}}){re.escape(CREDENTIALS_PATH)}",
+    re.ASCII)
 
 
 def relay_settings(env: Iterable[str]) -> tuple[str, str] | None:
@@ -33,10 +39,21 @@ def relay_settings(env: Iterable[str]) -> tuple[str, str] | None:
     return None
 
 
+def is_relay_url(url: str) -> bool:
+    """Whether ``url`` has exactly the form csdocker's relay gives a container:
+    ``http://169.254.170.2:PORT/v1/credentials`` (the managed network's gateway) or
+    ``http://127.0.0.1:PORT/v1/credentials`` (``--network host``). Anything else is not asked."""
+    match = _RELAY_URL.fullmatch(url)
+    return match is not None and 0 < int(match["port"]) < 65536
+
+
 def relay_problem(url: str, token: str, timeout: float = PROBE_TIMEOUT) -> str | None:
-    """None when the relay at ``url`` hands out credentials for ``token``; else what is wrong."""
+    """None when the relay at ``url`` hands out credentials for ``token``; else what is wrong.
+    Only a URL of the relay's own form is asked (``is_relay_url``): no request goes elsewhere."""
+    if not is_relay_url(url):
+        return f"its relay address {url} is not one csdocker serves"
     parts = urlsplit(url)
-    if parts.scheme != "http" or not parts.hostname:
+    if not parts.hostname:  # pragma: no cover - is_relay_url has a host
         return f"its relay address {url} is not one csdocker serves"
     connection = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
     try:

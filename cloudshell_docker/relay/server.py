@@ -2,7 +2,8 @@
 
 It speaks the container credentials contract the AWS SDKs follow (the ECS one): the
 ``Authorization`` header must equal the token; the answer is JSON with ``AccessKeyId``,
-``SecretAccessKey``, ``Token`` and ``Expiration``. A missing or wrong token gets 401, any
+``SecretAccessKey``, ``Token`` and ``Expiration``; an error is ``{"Code": ..., "Message": ...}``,
+spelt as the ECS agent spells it. A missing or wrong token gets 401, any
 other method or path 404, no credentials to give 500 with a generic message (the source's
 words may name host paths, role ARNs, STS's messages: they go to the owner's diagnostics, not
 to whoever holds the token). Nothing is logged: csdocker's stderr is the container's.
@@ -105,15 +106,15 @@ class _Handler(BaseHTTPRequestHandler):
             return self._not_found()
         self.connection.settimeout(REQUEST_TIMEOUT_SECONDS)
         if not token_matches(self.headers.get("Authorization"), relay.token):
-            return self._send(401, {"code": "Unauthorized", "message": "missing or wrong authorization token"})
+            return self._send(401, {"Code": "Unauthorized", "Message": "missing or wrong authorization token"})
         self.server.authenticated(self.request)
         try:
             handout = relay.keeper.handout()
         except Unavailable:
             # The reason (keeper.last_error) is for the relay's owner: relay.diagnostics.
-            return self._send(500, {"code": "CredentialsUnavailable", "message": UNAVAILABLE_MESSAGE})
+            return self._send(500, {"Code": "CredentialsUnavailable", "Message": UNAVAILABLE_MESSAGE})
         except Exception as err:  # a bug: still an answer the SDK understands, and no traceback
-            return self._send(500, {"code": "InternalError", "message": f"relay error ({type(err).__name__})"})
+            return self._send(500, {"Code": "InternalError", "Message": f"relay error ({type(err).__name__})"})
         creds = handout.credentials
         return self._send(200, {
             "AccessKeyId": creds.access_key_id,
@@ -124,7 +125,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _not_found(self) -> None:
         self.connection.settimeout(REQUEST_TIMEOUT_SECONDS)
-        self._send(404, {"code": "NotFound", "message": "not found"})
+        self._send(404, {"Code": "NotFound", "Message": "not found"})
 
     def _send(self, status: int, body: dict[str, str]) -> None:
         payload = b"" if self.command == "HEAD" else json.dumps(body).encode()

@@ -183,6 +183,19 @@ def test_the_engines_words_byte_for_byte(endpoint, box, refusing, args):
     assert mine.returncode in (1, 126)
 
 
+@pytest.mark.parametrize(
+    "reference",
+    ["/{box}", "{box}/", "./{box}", "x/../{box}", "//{box}/.", "..", "x/..", "../{box}", "/", "", "/csdt-no-such-z/"],
+)
+def test_container_references_as_the_clis_client_cleans_them(endpoint, box, reference):
+    # The docker CLI's client cleans the API path: /name (as docker inspect prints it), name/, ./name
+    # and x/../name reach the container; the rest lands where the CLI's request lands, with its words.
+    args = [reference.format(box=box), "echo", "ran"]
+    mine, cli = ours(endpoint, args), theirs(args)
+    assert (mine.returncode, mine.stdout, mine.stderr) == (cli.returncode, cli.stdout, cli.stderr)
+    assert mine.returncode in (0, 1)
+
+
 def test_a_stopped_container(endpoint, busybox, names):
     name = names.new("stopped")
     docker("create", "--name", name, busybox, "true", check=True)

@@ -8,14 +8,16 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 
 import pytest
 
 from tests.support.endpoint import CredentialsEndpoint
-from tests.support.engine import docker
+from tests.support.engine import docker, unique_name
 from tests.support.proc import CSDOCKER
 from tests.support.relay_run import REGION, followers_of, port_refuses, upstream_env
 
@@ -101,3 +103,65 @@ def test_an_env_container_gets_fresh_credentials_with_csdocker_inject_relay_or_w
     told = csdocker(upstream, ["exec", "--inject", "relay", name, "true"])
     assert told.returncode == 0
     assert "has no credential relay" in told.stderr
+
+
+class Listener:
+    """A TCP listener on 127.0.0.1 that only counts who connects (an address an image might choose)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    server = Listener()
+    yield server
+    server.close()
+
+
+def test_a_relay_label_and_url_from_the_image_are_not_trusted_and_the_host_sends_nothing(
+        busybox, names, upstream, listener):
+    # An image carrying csdocker's label and a relay-shaped URL to an address of its choosing.
+    url = f"http://127.0.0.1:{listener.port}/v1/credentials"
+    image = unique_name("fake-relay-image")
+    source = names.new("img-src")
+    docker("create", "--name", source, busybox, check=True)
+    docker("commit", "--change", "LABEL csdocker.managed=relay-container",
+           "--change", f"ENV AWS_CONTAINER_CREDENTIALS_FULL_URI={url}",
+           "--change", "ENV AWS_CONTAINER_AUTHORIZATION_TOKEN=chosen-by-the-image", source, image, check=True)
+    try:
+        name = names.new("fake-relay")
+        docker("run", "-d", "--name", name, image, "sleep", "300", check=True)
+        done = csdocker(upstream, ["exec", name, "sh", "-c", SHOW])
+        assert done.returncode == 0, done.stderr
+        # Not a relay container: the command gets its credentials as variables, as any other container.
+        assert aws_vars(done.stdout)["AWS_SECRET_ACCESS_KEY"] == upstream.issued[-1].secret_access_key
+        # The label set on the container itself (not the image's) with a URL that is not the relay's form.
+        labelled = names.new("odd-url")
+        docker("run", "-d", "--name", labelled, "--label", "csdocker.managed=relay-container",
+               "-e", f"AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:{listener.port}/reached-from-the-host",
+               "-e", "AWS_CONTAINER_AUTHORIZATION_TOKEN=t", busybox, "sleep", "300", check=True)
+        refused = csdocker(upstream, ["exec", labelled, "echo", "ran"])
+        assert refused.returncode == 125
+        assert "is not one csdocker serves" in refused.stderr
+        assert refused.stdout == ""
+    finally:
+        docker("rm", "-f", *names, timeout=60)
+        docker("rmi", image, timeout=60)
+    assert listener.connections == 0

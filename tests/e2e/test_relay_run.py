@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import time
 
 import pytest
 
@@ -43,8 +44,15 @@ def test_the_container_gets_the_relay_and_the_region_and_no_aws_secret(busybox, 
     for secret in (issued.access_key_id, issued.secret_access_key, issued.token, upstream.token):
         assert secret not in inspected
         assert secret.encode() not in done.stdout + done.stderr
-    # The run is over: so is its relay.
-    assert port_refuses(seen["AWS_CONTAINER_CREDENTIALS_FULL_URI"])
+    # The run is over, the container stays (no --rm: it may be started again): its relay follows it
+    # until it is removed.
+    url = seen["AWS_CONTAINER_CREDENTIALS_FULL_URI"]
+    assert not port_refuses(url)
+    assert docker("rm", name).returncode == 0
+    deadline = time.monotonic() + 30
+    while not port_refuses(url) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert port_refuses(url)
 
 
 def test_each_run_gets_its_own_token_and_port(busybox, names):
@@ -52,6 +60,8 @@ def test_each_run_gets_its_own_token_and_port(busybox, names):
         first = aws_env(run(relayed_argv(["--rm", "--network", "host", busybox, "env"]), upstream).stdout.decode())
         second = aws_env(run(relayed_argv(["--rm", "--network", "host", busybox, "env"]), upstream).stdout.decode())
     assert first["AWS_CONTAINER_AUTHORIZATION_TOKEN"] != second["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+    # A --rm run's container is gone with the run: so is its relay (no follower).
+    assert port_refuses(first["AWS_CONTAINER_CREDENTIALS_FULL_URI"])
 
 
 def test_the_containers_exit_status_comes_through(busybox, names):

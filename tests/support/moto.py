@@ -24,17 +24,18 @@ def free_port(host: str = "127.0.0.1") -> int:
 class MotoServer:
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
+    host: str = "127.0.0.1"  # e.g. the csdocker-relay gateway, for containers on their own network
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def start(self) -> MotoServer:
-        self.port = self.port or free_port()
+        self.port = self.port or free_port(self.host)
         exe = shutil.which("moto_server")
         cmd = [exe] if exe else [sys.executable, "-m", "moto.server"]
         self.process = subprocess.Popen(
-            [*cmd, "-H", "127.0.0.1", "-p", str(self.port)],
+            [*cmd, "-H", self.host, "-p", str(self.port)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env={**os.environ, "PYTHONWARNINGS": "ignore"},

@@ -78,7 +78,7 @@ def main(argv: Sequence[str]) -> int:
     create_args = list(argv[split + 1:])
     environ = dict(os.environ)
     engine = Engine(connect(GlobalOptions(), environ))
-    config = {"HostConfig": {"NetworkMode": network_mode(create_args)}}
+    config = {"HostConfig": {"NetworkMode": network_mode(create_args), "AutoRemove": "--rm" in create_args}}
     if options.env_mode:
         return env_mode(engine, ContainerEndpointSource(environ), options.region, create_args)
     prepared = prepare_relay(ContainerEndpointSource(environ), options.region, config, engine)

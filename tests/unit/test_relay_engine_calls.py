@@ -119,6 +119,10 @@ def test_inspections_of_what_the_engine_does_not_have_are_none(stand_in):
     assert engine.inspect_network(NETWORK.name) is None  # unrouted: 404
     stand_in.routes[("GET", f"/networks/{NETWORK.name}")] = (200, OURS)
     assert engine.inspect_network(NETWORK.name) == OURS
+    assert engine.inspect_image("sha256:abc") is None  # unrouted: 404
+    image = {"Id": "sha256:abc", "Config": {"Labels": {"csdocker.managed": "relay-container"}}}
+    stand_in.routes[("GET", "/images/sha256:abc/json")] = (200, image)
+    assert engine.inspect_image("sha256:abc") == image
 
 
 def test_a_refusal_is_a_daemon_error_with_the_daemon_s_words_and_status(stand_in):

@@ -11,8 +11,8 @@ import pytest
 from cloudshell_docker.credentials.model import AwsCredentials
 from cloudshell_docker.errors import CredentialError
 from cloudshell_docker.relay.keeper import CredentialKeeper
-from cloudshell_docker.relay.label import is_relay_container
-from cloudshell_docker.relay.probe import relay_problem, relay_settings
+from cloudshell_docker.relay.label import is_relay_container, trusted_relay_container
+from cloudshell_docker.relay.probe import is_relay_url, relay_problem, relay_settings
 from cloudshell_docker.relay.server import RelayServer
 
 
@@ -89,3 +89,35 @@ def test_settings_from_the_containers_env():
 ])
 def test_a_relay_container_is_known_by_csdockers_label(labels, expected):
     assert is_relay_container(labels) is expected
+
+
+@pytest.mark.parametrize(("url", "ours"), [
+    ("http://169.254.170.2:40000/v1/credentials", True), ("http://127.0.0.1:1/v1/credentials", True),
+    ("http://127.0.0.1:65535/v1/credentials", True), ("http://127.0.0.1:65536/v1/credentials", False),
+    ("http://127.0.0.1:0/v1/credentials", False), ("http://127.0.0.1/v1/credentials", False),
+    ("http://10.0.0.5:40000/v1/credentials", False), ("http://127.0.0.1:40000/reached-from-the-host", False),
+    ("http://127.0.0.1:40000/v1/credentials?x", False), ("https://127.0.0.1:40000/v1/credentials", False),
+    ("http://user@127.0.0.1:40000/v1/credentials", False), ("http://169.254.170.2:40000/v1/credentials/", False),
+])
+def test_only_the_relays_own_url_form_is_asked(url, ours):
+    assert is_relay_url(url) is ours
+    if not ours:
+        assert relay_problem(url, "token") == f"its relay address {url} is not one csdocker serves"
+
+
+RELAY_ENV = ["AWS_CONTAINER_CREDENTIALS_FULL_URI=http://169.254.170.2:40000/v1/credentials",
+             "AWS_CONTAINER_AUTHORIZATION_TOKEN=abc"]
+
+
+@pytest.mark.parametrize(("image_config", "trusted"), [
+    ({}, True),
+    ({"Labels": None, "Env": ["PATH=/bin"]}, True),
+    ({"Labels": {"csdocker.managed": "relay-container"}}, False),
+    ({"Env": [RELAY_ENV[0]]}, False),
+    ({"Env": [RELAY_ENV[1]]}, False),
+    (None, False),
+])
+def test_a_relay_label_counts_only_when_the_image_did_not_put_it_there(image_config, trusted):
+    config = {"Labels": {"csdocker.managed": "relay-container"}, "Env": RELAY_ENV}
+    assert trusted_relay_container(config, image_config) is trusted
+    assert not trusted_relay_container({"Labels": {}, "Env": RELAY_ENV}, {})

@@ -94,10 +94,18 @@ def test_no_credentials_to_give_is_500_with_a_generic_message_and_the_detail_kep
                       "User arn:aws:iam::123456789012:user/alice is not authorized; see /home/alice/.aws/config")
     status, body = ask(server)
     assert status == 500
-    assert body == {"code": "CredentialsUnavailable", "message": UNAVAILABLE_MESSAGE}
+    assert body == {"Code": "CredentialsUnavailable", "Message": UNAVAILABLE_MESSAGE}
     for detail in ("arn:aws", "secret-role", "AccessDenied", "/home/alice", "alice"):
         assert detail not in json.dumps(body)
     assert "AccessDenied" in (server.keeper.last_error or "")  # the owner's diagnostics have it
+
+
+def test_error_answers_use_the_ecs_agents_code_and_message_keys(server):
+    """The ECS agent and the SDKs spell an error {"Code": ..., "Message": ...}, capitalised."""
+    for status, body in (ask(server, token="wrong"), ask(server, path="/nope"), ask(server, method="POST")):
+        assert status in (401, 404)
+        assert sorted(body) == ["Code", "Message"]
+        assert body["Code"] in ("Unauthorized", "NotFound")
 
 
 def test_botocore_takes_the_answer_as_container_credentials(server, source):

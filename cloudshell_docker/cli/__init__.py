@@ -20,10 +20,10 @@ from cloudshell_docker.errors import CredentialError, CsDockerError, EngineError
 from cloudshell_docker.launcher.lazy import defer_charset_detection
 from cloudshell_docker.options.globalopts import GlobalOptions, split_global_options
 
-__all__ = ["COMMANDS", "build_entry", "exec_entry", "guarded", "guarded_transfer", "main", "may_be_build", "run_entry",
-           "transfer_entry"]
+__all__ = ["COMMANDS", "build_entry", "compose_entry", "exec_entry", "guarded", "guarded_transfer", "main",
+           "may_be_build", "run_entry", "transfer_entry"]
 
-COMMANDS = ("run", "exec", "env", "whoami")
+COMMANDS = ("run", "exec", "env", "whoami", "compose")
 
 
 def may_be_build(rest: Sequence[str]) -> bool:
@@ -121,6 +121,21 @@ def guarded_transfer(action: Callable[[], int], *, debug: bool = False) -> int:
     return _guard(action, on_error, bug_status=ExitCode.ERROR, debug=debug)
 
 
+def compose_entry(prefix: list[str], argv: list[str], options: GlobalOptions) -> NoReturn:
+    """``compose``: exec ``docker compose`` with csdocker's override; exit on an error (compose's
+    own refusal of the project keeps compose's words and status)."""
+    from cloudshell_docker.compose.command import compose_command
+    from cloudshell_docker.compose.model import ComposeRefused
+
+    def action() -> int:
+        try:
+            compose_command(prefix, argv, options)  # execs the docker CLI, or raises
+        except ComposeRefused as refused:
+            return refused.status
+
+    sys.exit(guarded(action, for_run=True, debug=options.debug))
+
+
 def exec_entry(argv: list[str], options: GlobalOptions) -> int:
     from cloudshell_docker.exec.command import exec_command
 
@@ -158,6 +173,8 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         sys.exit(run_entry(rest[1:], options))
     if rest[:1] == ["exec"]:
         sys.exit(exec_entry(rest[1:], options))
+    if rest[:1] == ["compose"]:
+        compose_entry(args[:len(args) - len(rest)], rest[1:], options)
     from cloudshell_docker.cli.app import app
 
     app(args=rest, obj=options, prog_name="csdocker")

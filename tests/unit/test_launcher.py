@@ -76,6 +76,10 @@ TO_DOCKER = [
     ["--config", "/tmp/cfg", "--tlscacert", "a", "--tlscert", "b", "--tlskey", "c", "ps"],
     ["", "two words", "$HOME", "*"],
     ["network", "create", "--", "-x"],
+    ["compose", "ps"],
+    ["compose", "-f", "x.yml", "-p", "p", "--profile", "web", "logs", "s"],
+    ["compose", "--project-directory=d", "--dry-run", "config", "--format", "json"],
+    ["-H", "unix:///x.sock", "compose", "down", "-v"],
 ]
 
 TO_PYTHON = [
@@ -99,6 +103,14 @@ TO_PYTHON = [
     ["--bogus", "ps"],
     ["buildx", "--builder", "b", "build", "."],
     ["image", "--help"],
+    ["compose"],
+    ["compose", "up", "-d"],
+    ["compose", "-f", "x.yml", "run", "--rm", "s"],
+    ["compose", "--role-arn", "x", "ps"],
+    ["compose", "-fx.yml", "ps"],
+    ["compose", "--help"],
+    ["--context", "compose", "compose", "exec", "s", "sh"],
+    ["compose", "-p", "build", "build"],
 ]
 
 

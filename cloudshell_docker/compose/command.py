@@ -60,6 +60,24 @@ def _one_off(args: ComposeArgs, table_name: str) -> tuple[str | None, set[str]]:
     return parsed.positionals[0], variables
 
 
+def _started_with(model: Mapping[str, Any], service: str) -> set[str]:
+    """``service`` and every service it may start or share a network with (``depends_on``, ``service:X``)."""
+    services = model.get("services") or {}
+    found: set[str] = set()
+    waiting = [service]
+    while waiting:
+        name = waiting.pop()
+        if name in found or name not in services:
+            continue
+        found.add(name)
+        definition = services[name] or {}
+        waiting.extend(str(other) for other in definition.get("depends_on") or {})
+        mode = str(definition.get("network_mode") or "")
+        if mode.startswith("service:"):
+            waiting.append(mode.removeprefix("service:"))
+    return found
+
+
 def _region_only(region: str) -> dict[str, str]:
     return dict.fromkeys(sorted(REGION_VARIABLES), region)
 
@@ -130,7 +148,7 @@ def compose_command(prefix: Sequence[str], argv: Sequence[str], global_options: 
         raise UsageError("csdocker compose cannot read a compose file from standard input (-f -): "
                          "compose would be asked for it twice; give it a path")
     docker, _tried = require_docker(environ)
-    model = read_model(docker, prefix, args.globals_kept, environ)
+    model = read_model(docker, prefix, args.globals_kept, environ, all_profiles=args.subcommand == "run")
     options = command_options(args.own, environ)
     subcommand = str(args.subcommand)
 
@@ -141,6 +159,8 @@ def compose_command(prefix: Sequence[str], argv: Sequence[str], global_options: 
 
     service, given = _one_off(args, "run") if subcommand == "run" else (None, set())
     plans = plan_services(model, options.own.inject, options.region, service, given)
+    if service is not None:  # the one-off's model has every profile's services: keep those it may start
+        plans = {name: plan for name, plan in plans.items() if name in _started_with(model, service)}
     creating = subcommand in CREATING
     relayed = [plan for plan in plans.values() if plan.inject == "relay" and plan.credentials]
     if subcommand in ("start", "restart") and not relayed:
@@ -151,7 +171,7 @@ def compose_command(prefix: Sequence[str], argv: Sequence[str], global_options: 
     if relayed and subcommand not in ("build",):
         from cloudshell_docker.compose.relay import relay_for_project
 
-        relay_for_project(relayed, model, options, global_options, override)
+        relay_for_project(relayed, plans, model, options, global_options, override)
         if not creating:  # start / restart: the relay is alive again; compose does the rest
             exec_docker([*base, *args.parsed.kept], environ)
     sessions = Sessions(options)

@@ -26,9 +26,11 @@ class ComposeRefused(CsDockerError):
 
 
 def read_model(docker: str, docker_globals: Sequence[str], compose_globals: Sequence[str],
-               environ: Mapping[str, str]) -> dict[str, Any]:
-    """The resolved model (a JSON object with ``name`` and ``services``)."""
-    argv = [docker, *docker_globals, "compose", *compose_globals, "config", "--format", "json"]
+               environ: Mapping[str, str], *, all_profiles: bool = False) -> dict[str, Any]:
+    """The resolved model (a JSON object with ``name`` and ``services``). ``all_profiles``: every
+    service, whatever its profiles (``compose run`` starts a service of an inactive profile)."""
+    every = ["--profile", "*"] if all_profiles else []
+    argv = [docker, *docker_globals, "compose", *compose_globals, *every, "config", "--format", "json"]
     try:
         done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, env=dict(environ), check=False)
     except OSError as err:

@@ -197,3 +197,27 @@ def test_no_secret_in_any_argv_environment_or_file(project):
     # Not vacuous: the containers' own processes do show it.
     project.sampler.sample()
     assert project.sampler.holding(issued.secret_access_key) != []
+
+
+def test_build_gets_the_aws_secrets_and_the_image_keeps_none(project):
+    context = project.directory / "built"
+    context.mkdir()
+    (context / "Dockerfile").write_text(
+        "FROM local/busybox\n"
+        "RUN --mount=type=secret,id=aws,target=/root/.aws/credentials "
+        "--mount=type=secret,id=aws-config,target=/root/.aws/config "
+        "sh -c 'grep -c aws_secret_access_key /root/.aws/credentials > /seen; cat /root/.aws/config >> /seen'\n")
+    image = f"{unique_name('img')}:test"
+    (project.directory / "build.yaml").write_text(json.dumps(
+        {"services": {"built": {"build": "built", "image": image, "command": ["cat", "/seen"]}}}))
+    name = unique_name("proj")
+    try:
+        done = run_csdocker(["compose", "-p", name, "-f", "build.yaml", "build", "--no-cache"], env=project.env,
+                            cwd=str(project.directory))
+        assert done.returncode == 0, done.stderr.decode()
+        seen = docker("run", "--rm", image, "cat", "/seen").stdout
+        assert seen == "1\n[default]\nregion = eu-west-1\n"
+        history = docker("history", "--no-trunc", image).stdout + docker("image", "inspect", image).stdout
+        assert project.endpoint.issued[0].secret_access_key not in history
+    finally:
+        docker("image", "rm", "-f", image)

@@ -221,3 +221,29 @@ def test_build_gets_the_aws_secrets_and_the_image_keeps_none(project):
         assert project.endpoint.issued[0].secret_access_key not in history
     finally:
         docker("image", "rm", "-f", image)
+
+
+def test_the_example_projects_one_off_of_an_inactive_profile_gets_credentials(project):
+    example = Path(__file__).resolve().parents[2] / "examples" / "compose" / "compose.yaml"
+    env = {**project.env, "AWS_CLI_IMAGE": "local/aws-cli", "MOCK_IMAGE": "local/busybox"}
+    name = unique_name("proj")
+    try:
+        done = run_csdocker(["compose", "-p", name, "-f", str(example), "run", "--rm", "--no-deps", "cli", "sts",
+                             "get-caller-identity", "--endpoint-url", project.moto.url, "--output", "json"],
+                            env=env, cwd=str(project.directory))
+        assert done.returncode == 0, done.stderr.decode()
+        assert json.loads(done.stdout)["Arn"] == project.operator_arn
+    finally:
+        run_docker(["compose", "-p", name, "-f", str(example), "down", "-v"], env=env)
+
+
+def test_a_bad_x_csdocker_is_one_line_exit_125_and_nothing_made(project):
+    (project.directory / "bad.yaml").write_text(json.dumps({
+        "services": {"s": {"image": "local/busybox"}}, "x-csdocker": {"services": {"s": {"inject": "sometimes"}}}}))
+    name = unique_name("proj")
+    done = run_csdocker(["compose", "-p", name, "-f", "bad.yaml", "up", "-d"], env=project.env,
+                        cwd=str(project.directory))
+    assert done.returncode == 125
+    assert done.stderr.decode() == ("csdocker: x-csdocker.services.s.inject: invalid value 'sometimes': "
+                                    "expected env, relay or none\n")
+    assert docker("ps", "-aq", "--filter", f"label=com.docker.compose.project={name}").stdout == ""

@@ -22,14 +22,30 @@ from collections.abc import Mapping, Sequence
 from typing import NoReturn
 
 from cloudshell_docker.commands.passthrough import exec_docker, require_docker
-from cloudshell_docker.compose.argv import CREATING, parse_compose_args
+from cloudshell_docker.compose.argv import CREATING, ComposeArgs, parse_compose_args
+from cloudshell_docker.compose.flags import EXEC_TABLE, RUN_TABLE
 from cloudshell_docker.compose.model import PendingModel
 from cloudshell_docker.errors import UsageError
 from cloudshell_docker.options.globalopts import GlobalOptions
+from cloudshell_docker.options.pflag import parse
 
-__all__ = ["HANDLED", "compose_command"]
+__all__ = ["HANDLED", "compose_command", "left_to_compose"]
 
 HANDLED = CREATING | {"build", "exec", "start", "restart"}
+
+
+def left_to_compose(args: ComposeArgs) -> bool:
+    """compose answers this command line by itself: a help request, or one it refuses in its own words."""
+    if args.subcommand not in HANDLED or args.asks_help:
+        return True
+    if args.subcommand in ("run", "exec"):
+        try:
+            parsed = parse(args.args, RUN_TABLE if args.subcommand == "run" else EXEC_TABLE)
+        except UsageError:
+            return True
+        return parsed.given("--help") or not parsed.positionals
+    words = args.args[:args.args.index("--")] if "--" in args.args else args.args
+    return any(word in ("--help", "-h") for word in words)
 
 
 def compose_command(prefix: Sequence[str], argv: Sequence[str], global_options: GlobalOptions,
@@ -37,7 +53,7 @@ def compose_command(prefix: Sequence[str], argv: Sequence[str], global_options: 
     """Exec ``docker compose`` with csdocker's additions; raises CsDockerError for everything refused."""
     environ = dict(os.environ if environ is None else environ)
     args = parse_compose_args(argv)
-    if args.subcommand not in HANDLED or args.asks_help:
+    if left_to_compose(args):
         exec_docker([*prefix, "compose", *args.parsed.kept], environ)
     if "-" in args.files:
         raise UsageError("csdocker compose cannot read a compose file from standard input (-f -): "

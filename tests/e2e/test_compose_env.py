@@ -247,3 +247,10 @@ def test_a_bad_x_csdocker_is_one_line_exit_125_and_nothing_made(project):
     assert done.stderr.decode() == ("csdocker: x-csdocker.services.s.inject: invalid value 'sometimes': "
                                     "expected env, relay or none\n")
     assert docker("ps", "-aq", "--filter", f"label=com.docker.compose.project={name}").stdout == ""
+
+
+@pytest.mark.parametrize("args", [["up", "--help"], ["run", "--bogus", "own"], ["exec"]], ids=" ".join)
+def test_help_and_usage_errors_are_composes_even_without_a_project(project, tmp_path, args):
+    ours = run_csdocker(["compose", *args], env=project.env, cwd=str(tmp_path))
+    theirs = run_docker(["compose", *args], env=project.env, cwd=str(tmp_path))
+    assert (ours.returncode, ours.stdout, ours.stderr) == (theirs.returncode, theirs.stdout, theirs.stderr)

@@ -86,3 +86,22 @@ def test_the_override_escapes_dollars_and_keeps_a_services_networks():
     assert document["networks"]["relaynet"] == {"name": "n", "external": True}
     assert document["services"]["a"]["build"] == {"secrets": [{"source": "csdocker-aws", "target": "aws"}]}
     assert document["secrets"] == {"csdocker-aws": {"file": "/dev/fd/5"}}
+
+
+@pytest.mark.parametrize(("argv", "left"), [
+    (["up", "-d"], False),
+    (["up", "--help"], True),
+    (["-f", "x.yml", "build", "-h"], True),
+    (["ps"], True),
+    (["--help"], True),
+    (["run", "--rm", "app", "sh", "-h"], False),  # the container's command's -h
+    (["run", "--help"], True),
+    (["run", "--bogus", "app"], True),  # compose says what is wrong, in its words
+    (["run"], True),
+    (["exec", "-T", "app", "env"], False),
+    (["up", "--", "-h"], False),
+])
+def test_what_compose_answers_by_itself_goes_to_it_unchanged(argv, left):
+    from cloudshell_docker.compose.command import left_to_compose
+
+    assert left_to_compose(parse_compose_args(argv)) is left

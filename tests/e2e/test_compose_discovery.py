@@ -87,8 +87,15 @@ def layout_env_file_flag(root: Path) -> tuple[Path, list[str], dict[str, str]]:
     return root, ["--env-file", "settings.env"], {}
 
 
-LAYOUTS = [layout_upward, layout_legacy_names, layout_dotenv_compose_file, layout_environment_wins_over_dotenv,
-           layout_project_directory, layout_project_directory_dotenv, layout_env_file_flag]
+def layout_dotenv_disabled(root: Path) -> tuple[Path, list[str], dict[str, str]]:
+    write(root / ".env", "COMPOSE_FILE=ignored.yml\n")
+    write(root / "compose.yml", SERVICE.format(name="s", origin="yml"))
+    return root, [], {"COMPOSE_DISABLE_ENV_FILE": "true"}
+
+
+LAYOUTS = [layout_dotenv_disabled, layout_upward, layout_legacy_names, layout_dotenv_compose_file,
+           layout_environment_wins_over_dotenv, layout_project_directory, layout_project_directory_dotenv,
+           layout_env_file_flag]
 
 
 @pytest.mark.parametrize("layout", LAYOUTS, ids=lambda f: f.__name__)

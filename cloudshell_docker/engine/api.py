@@ -343,6 +343,13 @@ class Engine:
                 return None
             raise
 
+    def containers_labelled(self, labels: Mapping[str, str]) -> list[Mapping[str, Any]]:
+        """``docker ps -a --filter label=K=V ...``: every container (running or not) with all of ``labels``."""
+        with self._only_engine_errors():
+            listed: list[Mapping[str, Any]] = self.client.containers(
+                all=True, filters={"label": [f"{key}={value}" for key, value in labels.items()]})
+            return listed
+
     def inspect_network(self, name: str) -> Mapping[str, Any] | None:
         """``docker network inspect``; None when the engine has no such network (404)."""
         try:

@@ -7,7 +7,8 @@ and none of the names is a ``docker run`` flag (a unit test holds that).
 ``csdocker build`` mixes them with ``docker build``'s flags, three of which have the
 same names (``--tag``, ``--no-cache``, ``--policy``): there docker's meaning wins and
 csdocker's option is spelled by its alias (``--session-tag``, ``--no-sts-cache``,
-``--session-policy``), which every command accepts.
+``--session-policy``), which every command accepts; ``docker compose`` has ``--profile``
+(``--aws-profile`` is csdocker's there) and ``--dry-run``.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ OWN_FLAGS: tuple[OwnFlag, ...] = (
             help="Source identity for AssumeRole."),
     OwnFlag("--tag", "tags", True, repeatable=True, metavar="KEY=VALUE", aliases=("--session-tag",),
             help="Session tag for AssumeRole (repeatable)."),
-    OwnFlag("--profile", "profile", True, metavar="NAME",
+    OwnFlag("--profile", "profile", True, metavar="NAME", aliases=("--aws-profile",),
             help="AWS profile for the default chain (and for AssumeRole's own credentials)."),
     OwnFlag("--region", "region", True, metavar="REGION",
             help="Region for the container (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)."),

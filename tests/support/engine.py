@@ -50,7 +50,7 @@ def engine_up() -> bool:
 def ensure_testbed(target: str) -> None:
     """Make sure the engine (and the image ``target`` names) is there, or skip / fail.
 
-    ``target`` is a scripts/testbed.sh target: engine, busybox, awscli or registry. As root the
+    ``target`` is a scripts/testbed.sh target: engine, busybox, awscli, registry or compose. As root the
     test bed is brought up on the spot; a laptop without Docker skips, CI fails.
     """
     if _ready.get(target):
@@ -61,6 +61,10 @@ def ensure_testbed(target: str) -> None:
         from tests.support.ecrregistry import registry_ready
 
         ready = ready and registry_ready()
+    if target == "compose":
+        from tests.support.compose import compose_ready
+
+        ready = ready and compose_ready()
     if not ready and os.geteuid() == 0:
         done = subprocess.run(["bash", str(REPO / "scripts" / "testbed.sh"), target], capture_output=True,
                               text=True, timeout=900)

@@ -1,0 +1,178 @@
+"""A compose project's relay, detached: it serves while compose runs, then while the project's containers exist.
+
+Forked as ``relay.follower`` forks a run's relay (the same steps: the refresher stopped and the
+servers paused before the fork, nothing passed through argv, the environment or a file; a new
+session, stdio on /dev/null, ``csdocker relay compose PROJECT`` as its title). What it follows
+differs: first the process that forked it, which becomes ``docker compose`` (a pidfd: the
+process, not a pid that could be reused), for as long as it runs, since compose creates the
+containers; then every container of the project with the relay's label (each waited for with the
+engine's ``wait?condition=removed``, ``relay.follower.follow_container``), until none is left. So
+``down`` ends it, and a failed ``up`` that made nothing too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import signal
+import time
+from collections.abc import Sequence
+
+from cloudshell_docker.engine.api import Engine
+from cloudshell_docker.errors import EngineError
+from cloudshell_docker.relay.diagnostics import open_diagnostics
+from cloudshell_docker.relay.follower import follow_container
+from cloudshell_docker.relay.keeper import CredentialKeeper
+from cloudshell_docker.relay.proctitle import set_title
+from cloudshell_docker.relay.server import RelayServer
+
+__all__ = ["detach_project_relay", "follow_project", "project_relay_title"]
+
+READY_SECONDS = 15.0
+_POLL_SECONDS = 2.0
+
+
+def project_relay_title(project: str) -> str:
+    return f"csdocker relay compose {project}"
+
+
+def _wait_for_starter(pidfd: int | None, pid: int) -> None:
+    """Return once the process that started the relay (now ``docker compose``) has exited."""
+    while True:
+        if pidfd is not None:
+            if select.select([pidfd], [], [], 60.0)[0]:
+                return
+            continue
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        except PermissionError:
+            pass
+        time.sleep(_POLL_SECONDS)
+
+
+def follow_project(engine: Engine, labels: dict[str, str]) -> None:
+    """Return once no container with ``labels`` is left (each followed until removed)."""
+    trouble = 0
+    while True:
+        try:
+            listed = engine.containers_labelled(labels)
+        except EngineError:
+            trouble += 1
+            if trouble * _POLL_SECONDS > 300:
+                return
+            time.sleep(_POLL_SECONDS)
+            continue
+        trouble = 0
+        if not listed:
+            return
+        follow_container(engine, str(listed[0]["Id"]))
+
+
+def _detach_stdio() -> None:
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    if devnull > 2:
+        os.close(devnull)
+
+
+def _default_signals() -> None:
+    for name in ("SIGINT", "SIGTERM", "SIGQUIT", "SIGWINCH", "SIGUSR1", "SIGUSR2", "SIGCHLD"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            with contextlib.suppress(OSError, ValueError):
+                signal.signal(number, signal.SIG_DFL)
+    with contextlib.suppress(OSError, ValueError):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+
+def _follower(servers: Sequence[RelayServer], keeper: CredentialKeeper, engine: Engine, project: str,
+              labels: dict[str, str], starter: tuple[int | None, int], ready_fd: int) -> None:
+    set_title(project_relay_title(project))
+    _detach_stdio()
+    _default_signals()
+    os.chdir("/")
+    keeper.after_fork()
+    for server in servers:
+        server.after_fork()
+    engine.close()
+    diagnostics = open_diagnostics(f"compose-{project}-{labels.get('csdocker.relay.compose', '')}")
+    if diagnostics is not None:
+        diagnostics.write(f"relay for compose project {project} serving on port {servers[0].port}")
+        keeper.report = diagnostics.write
+    keeper.start()
+    for server in servers:
+        server.serve()
+    os.write(ready_fd, f"{os.getpid()}\n".encode())
+    os.close(ready_fd)
+    try:
+        _wait_for_starter(*starter)
+        follow_project(engine, labels)
+    finally:
+        for server in servers:
+            server.close()
+        if diagnostics is not None:
+            diagnostics.close()
+
+
+def _read_ready(fd: int, timeout: float) -> int | None:
+    deadline = time.monotonic() + timeout
+    data = b""
+    while not data.endswith(b"\n"):
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            return None
+        chunk = os.read(fd, 64)
+        if not chunk:
+            return None
+        data += chunk
+    try:
+        return int(data)
+    except ValueError:
+        return None
+
+
+def detach_project_relay(servers: Sequence[RelayServer], keeper: CredentialKeeper, engine: Engine, project: str,
+                         key: str) -> int:
+    """Fork the project's relay; return its pid once it serves. This process no longer serves."""
+    from cloudshell_docker.compose.relay import KEY_LABEL, PROJECT_LABEL
+
+    labels = {PROJECT_LABEL: project, KEY_LABEL: key}
+    me = os.getpid()
+    try:
+        pidfd: int | None = os.pidfd_open(me)
+    except (AttributeError, OSError):
+        pidfd = None
+    keeper.stop()
+    for server in servers:
+        server.pause()
+    ready_read, ready_write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the forked processes, proved end to end
+        try:
+            os.close(ready_read)
+            os.setsid()
+            if os.fork() != 0:
+                os._exit(0)
+            _follower(servers, keeper, engine, project, labels, (pidfd, me), ready_write)
+        except BaseException:
+            pass
+        finally:
+            os._exit(0)
+    os.close(ready_write)
+    if pidfd is not None:
+        os.close(pidfd)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(child, 0)
+    try:
+        pid = _read_ready(ready_read, READY_SECONDS)
+    finally:
+        os.close(ready_read)
+    for server in servers:
+        server.release()
+    if pid is None:
+        raise EngineError("credential relay: the project's relay did not start; its services have no credentials")
+    return pid

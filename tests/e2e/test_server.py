@@ -31,7 +31,7 @@ printf 'umask[%s]\n' "$(umask)"
 printf 'nofile[%s]\n' "$(ulimit -n)"
 printf 'probe[%s]\n' "${CSDT_PROBE-unset}"
 case "$(tr '\0' ' ' < /proc/$PPID/cmdline)" in
-  *_docker.server*) echo 'via[server]' >&2 ;;
+  *"csdocker call "*) echo 'via[server]' >&2 ;;
   *) echo 'via[cold]' >&2 ;;
 esac
 case "$FAKE_MODE" in
@@ -250,7 +250,7 @@ def served_child_of(text: str) -> bool:
             if text.encode() not in cmdline or b"_docker.server" in cmdline:
                 continue
             parent = (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
-            if b"cloudshell_docker.server" in Path(f"/proc/{parent}/cmdline").read_bytes():
+            if b"csdocker call " in Path(f"/proc/{parent}/cmdline").read_bytes():
                 return True
         except (OSError, IndexError):
             continue

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -36,6 +37,7 @@ case "$(tr '\0' ' ' < /proc/$PPID/cmdline)" in
 esac
 case "$FAKE_MODE" in
   stdin) printf 'stdin[%s]\n' "$(cat)" ;;
+  context) grep -E '^(Uid|Gid|Groups|NoNewPrivs|Seccomp|Cap[A-Za-z]+):' /proc/self/status ;;
   trap) trap 'echo got-TERM; exit 7' TERM; echo ready; echo $$ > "$PID_FILE"; while :; do sleep 0.1; done ;;
   die) echo ready; echo $$ > "$PID_FILE"; exec sleep 60 ;;
 esac
@@ -91,6 +93,12 @@ def lower_nofile() -> None:
     import resource
 
     resource.setrlimit(resource.RLIMIT_NOFILE, (200, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+
+
+def server_pid(setup: dict[str, object]) -> int:
+    runtime = setup["runtime"]
+    assert isinstance(runtime, Path)
+    return int(next(runtime.glob("server-*.sock.pid")).read_text().split()[0])
 
 
 def test_a_served_call_is_the_cold_call(setup):
@@ -280,3 +288,132 @@ def test_the_mfa_prompt_reaches_the_callers_terminal(setup, moto, server):
     finally:
         child.close()
     assert child.exitstatus == 0
+
+
+# --- what the server guarantees: a served call has no more than the cold call (issue 16) ---
+
+
+def test_a_caller_with_fewer_privileges_gets_no_more_through_the_server(setup):
+    """setpriv's caller (no supplementary groups, no_new_privs) is not served by the server a full
+    caller started: its call runs with its own context, as cold."""
+    served(setup)
+    lesser = ["setpriv", "--clear-groups", "--no-new-privs", str(setup["launcher"]), "-v"]
+    outputs = []
+    for server in (True, True, False):  # the second warm one may go to a server of its own context
+        env = {**setup["env"], "CSDOCKER_SERVER": "1" if server else "0", "FAKE_MODE": "context"}  # type: ignore[dict-item]
+        done = subprocess.run(lesser, env=env, capture_output=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout)
+    assert b"NoNewPrivs:\t1" in outputs[2]
+    assert outputs[0] == outputs[1] == outputs[2]
+
+
+CONNECT_AS_PEER = r"""
+import os, socket, sys
+sys.path.insert(0, sys.argv[2])
+from cloudshell_docker.server.client import encode_request
+conn = socket.socket(socket.AF_UNIX)
+conn.connect(sys.argv[1])
+request = encode_request(["-v"], os.environb, 0o022, [], "csdocker", (os.getpid(), os.getppid()))
+cwd = os.open(".", os.O_PATH | os.O_DIRECTORY)
+conn.sendmsg([request[:8]], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, b"".join(
+    fd.to_bytes(4, sys.byteorder) for fd in (0, 1, 2, cwd)))])
+conn.sendall(request[8:])
+sys.stdout.write(repr(conn.recv(5)))
+"""
+
+
+def test_the_server_tells_a_peer_of_another_context_to_run_cold(setup):
+    """A peer that reaches the server's socket with another context (no_new_privs here) is answered
+    "C" and nothing of its call runs."""
+    served(setup)
+    sock = next(setup["runtime"].glob("server-*.sock"))
+    base = [sys.executable, "-c", CONNECT_AS_PEER, str(sock), str(REPO)]
+    env = {**setup["env"], "FAKE_MODE": "stdin"}  # type: ignore[dict-item]
+    same = subprocess.run(base, env=env, capture_output=True, timeout=60, input=b"")
+    lesser = subprocess.run(["setpriv", "--no-new-privs", *base], env=env, capture_output=True, timeout=60)
+    assert same.stdout.startswith(b"arg[-v]") and same.stdout.endswith(b"b'X\\x00\\x00\\x00\\x00'"), same
+    assert lesser.stdout == b"b'C'", lesser
+
+
+def test_a_silent_peer_stalls_no_other_call(setup):
+    served(setup)
+    sock = next(setup["runtime"].glob("server-*.sock"))
+    silent = socket.socket(socket.AF_UNIX)
+    silent.connect(str(sock))
+    try:
+        done = subprocess.run(["timeout", "30", str(setup["launcher"]), "-v"],
+                              env={**setup["env"], "CSDOCKER_SERVER": "1"}, capture_output=True, timeout=60)  # type: ignore[dict-item]
+    finally:
+        silent.close()
+    assert done.returncode == 0, done.stderr
+    assert b"via[server]" in done.stderr
+
+
+def memory_holds(pid: int, needle: bytes) -> bool:
+    """Whether any readable mapping of ``pid`` holds ``needle`` (needs root: the server is not dumpable)."""
+    with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", buffering=0) as mem:
+        for line in maps:
+            fields = line.split()
+            if "r" not in fields[1] or (len(fields) > 5 and fields[5] in ("[vvar]", "[vsyscall]")):
+                continue
+            start, end = (int(part, 16) for part in fields[0].split("-"))
+            try:
+                mem.seek(start)
+                if needle in mem.read(end - start):
+                    return True
+            except OSError:
+                continue
+    return False
+
+
+def test_the_server_keeps_nothing_of_a_callers_environment(setup):
+    secret = "csdt-secret-" + os.urandom(8).hex()
+    served(setup, extra={"AWS_SECRET_ACCESS_KEY": secret, "AWS_CONTAINER_AUTHORIZATION_TOKEN": secret})
+    pid = server_pid(setup)
+    assert os.geteuid() == 0, "reading the server's memory needs root (as CI runs)"
+    assert not memory_holds(pid, secret.encode())
+    assert memory_holds(pid, b"cloudshell_docker")  # the scan does see the server's memory
+
+
+def test_a_removed_working_directory_is_the_callers(setup):
+    """Called from a directory removed since: the call runs there (as cold), not in the server's."""
+    served(setup)  # started from here: its own working directory is this one
+    gone = setup["tmp"] / "gone"
+    script = f'mkdir {gone} && cd {gone} && rmdir {gone} && exec "$@"'
+    warm, cold = (subprocess.run(["sh", "-c", script, "sh", str(setup["launcher"]), "-v"], capture_output=True,
+                                 env={**setup["env"], "CSDOCKER_SERVER": server}, timeout=60)  # type: ignore[dict-item]
+                  for server in ("1", "0"))
+    assert b"via[server]" in warm.stderr
+    assert warm.returncode == cold.returncode == 0
+    assert warm.stdout == cold.stdout
+    assert b"cwd[]" in warm.stdout  # pwd cannot name a removed directory; the server's would be named
+
+
+def test_a_killed_waiter_takes_its_worker_along(setup):
+    served(setup)
+    pid_file = Path(str(setup["env"]["PID_FILE"]))  # type: ignore[index]
+    pid_file.unlink(missing_ok=True)
+    env = {**setup["env"], "CSDOCKER_SERVER": "1", "FAKE_MODE": "die"}  # type: ignore[dict-item]
+    client = subprocess.Popen([str(setup["launcher"]), "-v"], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not pid_file.exists() or not pid_file.read_text().strip():
+            assert time.monotonic() < deadline and client.poll() is None
+            time.sleep(0.05)
+        worker = int(pid_file.read_text())
+        waiter = int(Path(f"/proc/{worker}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        title = Path(f"/proc/{waiter}/cmdline").read_bytes()
+        assert title.startswith(b"csdocker call "), title
+        assert b"cloudshell_docker.server" not in title
+        os.kill(waiter, signal.SIGKILL)
+        _out, err = client.communicate(timeout=30)
+    finally:
+        client.kill()
+        client.wait()
+    assert process_gone(worker)
+    assert client.returncode == 125
+    assert err.startswith(b"via[server]\n") and err.count(b"\n") == 2, err
+    assert err.split(b"\n")[1].startswith(b"csdocker: ")  # one line, no traceback
+    assert server_pid(setup) > 0  # the server itself goes on

@@ -215,19 +215,35 @@ def test_idle_server_exits(setup):
         time.sleep(0.1)
 
 
-def test_a_changed_installation_restarts_the_server(setup, tmp_path):
+def touch(path: Path) -> None:
+    """A new modification time, the content and size unchanged (as an upgrade in place may leave them)."""
+    info = path.stat()
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 1_000_000_000))
+
+
+def append(path: Path) -> None:
+    path.write_text(path.read_text() + "\n# changed\n")
+
+
+@pytest.mark.parametrize(("changed", "how"), [("cloudshell_docker/errors.py", append),
+                                             ("requests/sessions.py", touch)], ids=["csdocker", "requests"])
+def test_a_changed_installation_restarts_the_server(setup, tmp_path, changed, how):
+    """csdocker's own files and those of every module the server preloaded (requests here, from a
+    private copy ahead of site-packages): a change makes the next call run cold and a new server start."""
+    import requests
+
     copy = tmp_path / "copy"
     shutil.copytree(REPO / "cloudshell_docker", copy / "cloudshell_docker",
                     ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(Path(requests.__file__).parent, copy / "requests", ignore=shutil.ignore_patterns("__pycache__"))
     extra = {"PYTHONPATH": str(copy)}
     served(setup, extra=extra)
     runtime = setup["runtime"]
     first = next(runtime.glob("server-*.sock.pid")).read_text().split()[0]
-    edited = copy / "cloudshell_docker" / "errors.py"
-    edited.write_text(edited.read_text() + "\n# changed\n")
-    changed = call(setup, server=True, extra=extra)
-    assert changed.returncode == 0
-    assert b"via[cold]" in changed.stderr  # the stale server ran nothing
+    how(copy / changed)
+    changed_call = call(setup, server=True, extra=extra)
+    assert changed_call.returncode == 0
+    assert b"via[cold]" in changed_call.stderr  # the stale server ran nothing
     deadline = time.monotonic() + 60
     while True:
         pids = [p.read_text().split()[0] for p in runtime.glob("server-*.sock.pid")]

@@ -9,6 +9,7 @@ really have gone through the server (the stand-in's parent is the server's waite
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -348,7 +349,8 @@ def test_the_server_tells_a_peer_of_another_context_to_run_cold(setup):
     env = {**setup["env"], "FAKE_MODE": "stdin"}  # type: ignore[dict-item]
     same = subprocess.run(base, env=env, capture_output=True, timeout=60, input=b"")
     lesser = subprocess.run(["setpriv", "--no-new-privs", *base], env=env, capture_output=True, timeout=60)
-    assert same.stdout.startswith(b"arg[-v]") and same.stdout.endswith(b"b'X\\x00\\x00\\x00\\x00'"), same
+    assert same.stdout.startswith(b"arg[-v]"), same
+    assert same.stdout.endswith(b"b'X\\x00\\x00\\x00\\x00'"), same
     assert lesser.stdout == b"b'C'", lesser
 
 
@@ -416,13 +418,18 @@ def test_a_killed_waiter_takes_its_worker_along(setup):
     try:
         deadline = time.monotonic() + 60
         while not pid_file.exists() or not pid_file.read_text().strip():
-            assert time.monotonic() < deadline and client.poll() is None
+            assert time.monotonic() < deadline
+            assert client.poll() is None
             time.sleep(0.05)
         worker = int(pid_file.read_text())
         waiter = int(Path(f"/proc/{worker}/stat").read_text().rsplit(")", 1)[1].split()[1])
         title = Path(f"/proc/{waiter}/cmdline").read_bytes()
         assert title.startswith(b"csdocker call "), title
         assert b"cloudshell_docker.server" not in title
+        # Neither holds the server's lock, listening socket or directory.
+        servers = set(fd_targets(server_pid(setup)).values()) - {"/dev/null"}
+        assert not servers & set(fd_targets(waiter).values())
+        assert not servers & set(fd_targets(worker).values())
         os.kill(waiter, signal.SIGKILL)
         _out, err = client.communicate(timeout=30)
     finally:
@@ -430,6 +437,50 @@ def test_a_killed_waiter_takes_its_worker_along(setup):
         client.wait()
     assert process_gone(worker)
     assert client.returncode == 125
-    assert err.startswith(b"via[server]\n") and err.count(b"\n") == 2, err
+    assert err.startswith(b"via[server]\n"), err
+    assert err.count(b"\n") == 2, err
     assert err.split(b"\n")[1].startswith(b"csdocker: ")  # one line, no traceback
     assert server_pid(setup) > 0  # the server itself goes on
+
+
+def fd_targets(pid: int) -> dict[int, str]:
+    found = {}
+    for entry in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            found[int(entry.name)] = os.readlink(entry)
+    return found
+
+
+def test_a_detached_relay_through_the_server_holds_neither_lock_nor_terminal(setup, busybox, endpoint, names):
+    """``run -d --inject relay`` through the server: its follower (a fork of the worker) keeps no
+    lock, terminal or caller's descriptor, and a new server can start once the old one is gone."""
+    import pexpect
+
+    from tests.support.relay_run import followers_of
+
+    env = {**setup["env"], "PATH": os.environ["PATH"], "CSDOCKER_SERVER": "1", **endpoint.environ()}  # type: ignore[dict-item]
+    subprocess.run([str(setup["launcher"]), "env", "--region", "us-east-1"], env=env, capture_output=True,
+                   timeout=60, check=True)
+    wait_for_server(setup)
+    first = server_pid(setup)
+    name = names.new()
+    child = pexpect.spawn(str(setup["launcher"]), ["run", "-d", "--inject", "relay", "--region", "us-east-1",
+                                                   "--name", name, busybox, "sleep", "300"], env=env, timeout=90)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    container_id = child.before.decode().strip().splitlines()[-1]
+    followers = followers_of(container_id)
+    assert len(followers) == 1
+    follower = followers[0]
+    # A fork of the server's worker: its environment area is the server's, not the caller's.
+    assert b"AWS_CONTAINER_CREDENTIALS_FULL_URI" not in Path(f"/proc/{follower}/environ").read_bytes()
+    targets = fd_targets(follower)
+    assert not [t for t in targets.values() if t.endswith(".lock") or t.startswith(("/dev/pts", "/dev/tty"))], targets
+    stop_servers(setup["runtime"])  # type: ignore[arg-type]
+    subprocess.run([str(setup["launcher"]), "env", "--region", "us-east-1"], env=env, capture_output=True, timeout=60)
+    deadline = time.monotonic() + 30
+    while not list(setup["runtime"].glob("server-*.sock")):  # type: ignore[union-attr]
+        assert time.monotonic() < deadline, "no new server could start: the old one's lock is held"
+        time.sleep(0.1)
+    assert server_pid(setup) != first

@@ -42,20 +42,16 @@ def test_missing_levels_are_made_private_and_the_descriptor_is_the_directory(tmp
     assert open_private_dir(str(tmp_path / "missing")) is None  # without create: nothing made
 
 
-def test_a_symlink_on_the_way_is_not_followed(tmp_path):
+def test_a_symlink_on_the_way_is_not_followed(tmp_path, monkeypatch):
+    """realpath resolves the links there are when asked; one planted after that is refused by the walk."""
     real = tmp_path / "real"
     (real / "csdocker").mkdir(parents=True, mode=0o700)
+    (tmp_path / "link").symlink_to(real)
+    monkeypatch.setattr(os.path, "realpath", lambda path: path)  # the link appeared after realpath
+    assert open_private_dir(str(tmp_path / "link" / "csdocker")) is None
     fd = open_private_dir(str(real / "csdocker"))
     assert fd is not None
     os.close(fd)
-    # realpath resolves a link that is there when asked; one planted between the two is refused:
-    (tmp_path / "link").symlink_to(real)
-    level = os.open(str(tmp_path), os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        with pytest.raises(OSError):
-            os.open("link", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=level)
-    finally:
-        os.close(level)
 
 
 @pytest.mark.parametrize("mode", [0o770, 0o777, 0o755])
@@ -245,7 +241,7 @@ def test_the_peer_is_read_through_its_pidfd(tmp_path):
         os._exit(0)
     conn, _ = listener.accept()
     os.waitpid(pid, 0)  # gone and reaped: its pid may name another process by now
-    with conn, listener, pytest.raises(OSError):
+    with conn, listener, pytest.raises((ProcessLookupError, FileNotFoundError)):
         peer_context(conn)
 
 
@@ -257,8 +253,12 @@ def test_the_key_differs_for_another_context():
 def test_a_request_goes_without_a_working_directory_path():
     body = encode_request(["run", "x"], {b"A": b"1"}, 0o027, [1], "csdocker", (5, 4), [(7, 1, 2)])[8:]
     request = decode_request(body)
-    assert request.argv == ("run", "x") and request.umask == 0o027 and request.environ == {b"A": b"1"}
-    assert request.client_pids == (5, 4) and request.ignored_signals == (1,) and request.limits == ((7, 1, 2),)
+    assert request.argv == ("run", "x")
+    assert request.umask == 0o027
+    assert request.environ == {b"A": b"1"}
+    assert request.client_pids == (5, 4)
+    assert request.ignored_signals == (1,)
+    assert request.limits == ((7, 1, 2),)
 
 
 # --- the preload's watch list --------------------------------------------------------------
@@ -269,7 +269,9 @@ def test_every_loaded_module_and_the_interpreter_are_watched():
     import urllib3
 
     files = serve_module.watched_files()
-    assert requests.__file__ in files and urllib3.__file__ in files and os.__file__ in files
+    assert requests.__file__ in files
+    assert urllib3.__file__ in files
+    assert os.__file__ in files
     assert serve_module.__file__ in files
     import sys
 
@@ -309,4 +311,5 @@ def test_the_follower_keeps_only_sockets_and_its_ready_pipe(tmp_path):
     with os.fdopen(read_end, "rb") as handle:
         lock, pipe, sock, ready = handle.read().decode().split("\n")
     assert lock == pipe == "/dev/null"
-    assert sock.startswith("socket:") and ready.startswith("pipe:")
+    assert sock.startswith("socket:")
+    assert ready.startswith("pipe:")

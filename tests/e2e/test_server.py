@@ -484,3 +484,21 @@ def test_a_detached_relay_through_the_server_holds_neither_lock_nor_terminal(set
         assert time.monotonic() < deadline, "no new server could start: the old one's lock is held"
         time.sleep(0.1)
     assert server_pid(setup) != first
+
+
+@pytest.mark.parametrize("option", [["-v", ".:/x"], ["--env-file", "e.env"]], ids=["volume", "env-file"])
+def test_a_removed_working_directory_resolves_as_cold(setup, busybox, option):
+    """A path option resolved in a removed working directory: the same answer warm and cold, and
+    docker's exit status (its words differ: csdocker says it cannot name the directory)."""
+    env = {**setup["env"], "PATH": os.environ["PATH"]}  # type: ignore[dict-item]
+    subprocess.run([str(setup["launcher"]), "-v"], env={**env, "CSDOCKER_SERVER": "1"}, capture_output=True,
+                   timeout=60)
+    wait_for_server(setup)
+    gone = setup["tmp"] / "gone"
+    script = f'mkdir {gone} && cd {gone} && rmdir {gone} && exec "$@"'
+    command = ["run", "--rm", *option, busybox, "true"]
+    warm, cold = (subprocess.run(["sh", "-c", script, "sh", str(setup["launcher"]), *command], capture_output=True,
+                                 env={**env, "CSDOCKER_SERVER": server}, timeout=120) for server in ("1", "0"))
+    oracle = subprocess.run(["sh", "-c", script, "sh", "docker", *command], capture_output=True, env=env, timeout=120)
+    assert (warm.returncode, warm.stdout, warm.stderr) == (cold.returncode, cold.stdout, cold.stderr)
+    assert warm.returncode == oracle.returncode == 125, (warm, oracle)

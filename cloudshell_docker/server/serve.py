@@ -10,9 +10,10 @@ followed twice, no symlink followed). It serves a peer only when the peer's whol
 context (``client.process_context``: credentials, groups, no_new_privs, seccomp, capabilities,
 namespaces, cgroup, LSM label, read race-free through a pidfd) is its own, else it answers "C"
 and the client runs the call cold. It forks only while single-threaded; it exits after
-IDLE_SECONDS without a call, and when what its code came from changed (every preloaded module's
-file, csdocker's files and directories, the interpreter, the site directories: stat only) the
-call's child answers "R" so that the client runs the call cold, and the server exits.
+IDLE_SECONDS without a call, and when what its code came from changed (``watch``: every
+preloaded module's file, csdocker's files and directories, the interpreter, the site
+directories; inotify, else a stat of each per call) it answers "R" to the calls still queued, so
+that their clients run them cold, and exits.
 
 Per call it forks at once (a peer that says nothing stalls only its own child, which gives up
 after READ_SECONDS). That child, the waiter (titled ``csdocker call PID``), reads and checks the
@@ -34,13 +35,12 @@ import struct
 import sys
 import threading
 import time
-from pathlib import Path
 
 from cloudshell_docker.server.client import MAGIC, in_dir, open_private_dir, peer_context, process_context
 from cloudshell_docker.server.request import Request, decode_request
+from cloudshell_docker.server.watch import Watch, watched_files
 
-__all__ = ["IDLE_SECONDS", "IDLE_VARIABLE", "READ_SECONDS", "installation_files", "installation_fingerprint",
-           "preload", "serve", "set_dumpable", "watched_files"]
+__all__ = ["IDLE_SECONDS", "IDLE_VARIABLE", "READ_SECONDS", "preload", "serve", "set_dumpable"]
 
 IDLE_SECONDS = 600.0
 IDLE_VARIABLE = "CSDOCKER_SERVER_IDLE"  # seconds without a call before the server exits
@@ -49,52 +49,6 @@ _MAX_REQUEST = 16 << 20
 _MAX_FDS = 5  # stdin, stdout, stderr, the working directory, the terminal
 _PR_SET_PDEATHSIG = 1
 _PR_SET_DUMPABLE = 4
-
-
-def installation_files() -> tuple[str, ...]:
-    """The package's directories and source files (listed once, at the server's start)."""
-    root = Path(__file__).resolve().parents[1]
-    found = []
-    for directory, subdirectories, files in os.walk(root):
-        subdirectories[:] = sorted(name for name in subdirectories if name != "__pycache__")
-        found.append(directory)
-        found.extend(os.path.join(directory, name) for name in sorted(files) if not name.endswith(".pyc"))
-    return tuple(found)
-
-
-def watched_files() -> tuple[str, ...]:
-    """What the running code came from, listed once after the preload: csdocker's files and
-    directories, the file of every module loaded (requests, urllib3, docker, the standard
-    library, ...), the interpreter, and the site directories of sys.path (a package installed or
-    removed there changes what a cold start imports)."""
-    found = dict.fromkeys(installation_files())
-    for module in list(sys.modules.values()):
-        path = getattr(module, "__file__", None)
-        if isinstance(path, str):
-            found[path] = None
-    found[sys.executable] = None
-    found[os.path.realpath(sys.executable)] = None
-    import site
-
-    for entry in sys.path:
-        if entry in site.getsitepackages() or entry == site.getusersitepackages():
-            found[entry] = None
-    return tuple(found)
-
-
-def installation_fingerprint(files: tuple[str, ...]) -> tuple[tuple[int, int, int, int], ...]:
-    """(inode, ctime, mtime, size) of each: an edit, a touch or a reinstall changes a file's, an
-    added or removed module its directory's. Checked on every call, by the call's own child: stat
-    calls only."""
-    found = []
-    for path in files:
-        try:
-            info = os.stat(path)
-        except OSError:
-            found.append((-1, -1, -1, -1))
-            continue
-        found.append((info.st_ino, info.st_ctime_ns, info.st_mtime_ns, info.st_size))
-    return tuple(found)
 
 
 def preload() -> None:
@@ -228,10 +182,11 @@ def _answer(conn: socket.socket, verdict: bytes) -> None:
         conn.sendall(verdict)
 
 
-def _call(conn: socket.socket, context: bytes, files: tuple[str, ...], fingerprint: object, server: int) -> None:
+def _call(conn: socket.socket, context: bytes, watch: Watch, server: int, *, stale: bool = False) -> None:
     """In the call's own child, forked right after accept: read the call by a deadline, serve it
     only to a peer of the server's own context ("C": run cold), and only while the code is the
-    one loaded ("R": run cold and start a new server; this one is told to exit)."""
+    one loaded ("R": run cold and start a new server; without inotify, this child finds that
+    out and tells the server to exit)."""
     from cloudshell_docker.relay.proctitle import set_title
 
     for number in (signal.SIGCHLD, signal.SIGTERM, signal.SIGUSR1):  # the server's, not the call's
@@ -253,11 +208,12 @@ def _call(conn: socket.socket, context: bytes, files: tuple[str, ...], fingerpri
         _drop(fds)
         _answer(conn, b"C")
         return
-    if installation_fingerprint(files) != fingerprint:
+    if stale or watch.stale_by_stat():
         _drop(fds)
         _answer(conn, b"R")
-        with contextlib.suppress(OSError):
-            os.kill(server, signal.SIGUSR1)
+        if not stale:  # (a stale server knows: it is answering what is left in its queue)
+            with contextlib.suppress(OSError):
+                os.kill(server, signal.SIGUSR1)
         return
     _waiter(conn, request, fds)
 
@@ -339,8 +295,7 @@ def serve(path: str, idle_seconds: float = IDLE_SECONDS) -> int:
         return 0  # another server for this key is up
     preload()
     # After the preload: its first import may write a __pycache__ (a directory's mtime changes).
-    files = watched_files()
-    fingerprint = installation_fingerprint(files)
+    watch = Watch(watched_files())
     signal.signal(signal.SIGCHLD, _reap)
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGUSR1, _stop)  # a call's child found the code changed
@@ -351,17 +306,32 @@ def serve(path: str, idle_seconds: float = IDLE_SECONDS) -> int:
     server = os.getpid()
     try:
         _write_pid_file(dir_fd, name, path)
+        watching: list[socket.socket | int] = [listener] if watch.fd is None else [listener, watch.fd]
+        stale = False
         while True:
             try:
-                ready, _, _ = select.select([listener], [], [], idle_seconds)
+                ready, _, _ = select.select(watching, [], [], idle_seconds)
             except InterruptedError:  # pragma: no cover (PEP 475 retries)
                 continue
             if not ready:
                 return 0
+            if watch.fd in ready and watch.changed():
+                # No new call: the name goes (a new server takes it), calls already queued are
+                # answered "R" (before the event: served; after it: cold).
+                stale = True
+                with contextlib.suppress(OSError):
+                    if os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_ino == bound:
+                        os.unlink(name, dir_fd=dir_fd)
+                listener.setblocking(False)
+            if listener not in ready and not stale:
+                continue
             try:
                 conn, _ = listener.accept()
+            except BlockingIOError:
+                return 0  # stale, and no call left in the queue
             except OSError:
                 continue
+            conn.setblocking(True)
             with conn:
                 if threading.active_count() != 1:
                     return 0  # forking now could copy another thread's held lock: start afresh
@@ -370,7 +340,8 @@ def serve(path: str, idle_seconds: float = IDLE_SECONDS) -> int:
                         listener.close()
                         os.close(lock)
                         os.close(dir_fd)
-                        _call(conn, context, files, fingerprint, server)
+                        watch.close()
+                        _call(conn, context, watch, server, stale=stale)
                     finally:
                         os._exit(255)
     finally:
@@ -379,6 +350,7 @@ def serve(path: str, idle_seconds: float = IDLE_SECONDS) -> int:
                 os.unlink(name, dir_fd=dir_fd)
                 os.unlink(name + ".pid", dir_fd=dir_fd)
         listener.close()
+        watch.close()
         os.close(lock)  # a successor may start now, before this interpreter has wound down
         os.close(dir_fd)
 

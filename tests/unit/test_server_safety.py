@@ -22,6 +22,7 @@ from cloudshell_docker.server.client import (
     socket_name,
 )
 from cloudshell_docker.server.request import decode_request
+from cloudshell_docker.server.watch import Watch, installation_fingerprint, watched_files
 
 OTHER_UID = 65534  # nobody: the other user
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="another user's files need root to make (CI runs as root)")
@@ -265,26 +266,58 @@ def test_a_request_goes_without_a_working_directory_path():
 
 
 def test_every_loaded_module_and_the_interpreter_are_watched():
+    import sys
+
     import requests
     import urllib3
 
-    files = serve_module.watched_files()
-    assert requests.__file__ in files
-    assert urllib3.__file__ in files
-    assert os.__file__ in files
-    assert serve_module.__file__ in files
-    import sys
-
+    files = watched_files()
+    for module in (requests, urllib3, os, serve_module):
+        assert module.__file__ in files
     assert sys.executable in files
 
 
 def test_a_touched_file_changes_the_fingerprint(tmp_path):
     path = tmp_path / "module.py"
     path.write_text("x = 1\n")
-    before = serve_module.installation_fingerprint((str(path),))
+    before = installation_fingerprint((str(path),))
     info = path.stat()
     os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 1))
-    assert serve_module.installation_fingerprint((str(path),)) != before
+    assert installation_fingerprint((str(path),)) != before
+
+
+@pytest.fixture
+def watched(tmp_path: Path) -> Iterator[tuple[Watch, Path]]:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "mod.py").write_text("x = 1\n")
+    (tmp_path / "pkg" / "other.py").write_text("y = 1\n")
+    watch = Watch((str(tmp_path / "pkg" / "mod.py"),))
+    assert watch.fd is not None  # inotify on this machine: nothing per call
+    yield watch, tmp_path / "pkg"
+    watch.close()
+
+
+def test_inotify_sees_a_touch_or_a_replacement_of_a_watched_file(watched):
+    watch, pkg = watched
+    assert not watch.changed()
+    (pkg / "__pycache__").mkdir()  # an import's byte code
+    (pkg / "other.py").write_text("y = 2\n")  # not a file the server loaded
+    assert not watch.changed()
+    info = (pkg / "mod.py").stat()
+    os.utime(pkg / "mod.py", ns=(info.st_atime_ns, info.st_mtime_ns + 1))
+    assert watch.changed()
+    assert not watch.changed()  # read once
+    (pkg / "new.py").write_text("x = 2\n")
+    os.replace(pkg / "new.py", pkg / "mod.py")  # as an installer replaces it
+    assert watch.changed()
+
+
+def test_without_inotify_each_call_stats(watched):
+    watch, pkg = watched
+    watch.close()  # as where inotify cannot watch
+    assert not watch.stale_by_stat()
+    (pkg / "mod.py").write_text("x = 22\n")
+    assert watch.stale_by_stat()
 
 
 # --- the follower's descriptors ------------------------------------------------------------

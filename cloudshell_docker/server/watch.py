@@ -78,13 +78,15 @@ class Watch:
     server's loop waits on, or None where inotify cannot watch them all (then ``stale_by_stat``,
     on every call)."""
 
-    def __init__(self, files: tuple[str, ...]) -> None:
+    def __init__(self, files: tuple[str, ...], *, inotify: bool = True) -> None:
         self.files = files
         self.fingerprint = installation_fingerprint(files)
         self.fd: int | None = None
         self._names: dict[int, set[str]] = {}  # watch -> the file names in it that count
         self._any_entry: set[int] = set()  # watches where any name added or removed counts
-        self._start()
+        if inotify:
+            self._start()
+        self.inotify = self.fd is not None  # kept by a forked child that closed the descriptor
 
     def _start(self) -> None:
         import ctypes
@@ -143,9 +145,10 @@ class Watch:
 
     def stale_by_stat(self) -> bool:
         """Without inotify: whether any file's stat changed (several hundred stat calls)."""
-        return self.fd is None and installation_fingerprint(self.files) != self.fingerprint
+        return not self.inotify and installation_fingerprint(self.files) != self.fingerprint
 
     def close(self) -> None:
+        """The descriptor closed (in a forked child: the server's loop alone reads the events)."""
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None

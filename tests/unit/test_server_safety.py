@@ -314,10 +314,14 @@ def test_inotify_sees_a_touch_or_a_replacement_of_a_watched_file(watched):
 
 def test_without_inotify_each_call_stats(watched):
     watch, pkg = watched
-    watch.close()  # as where inotify cannot watch
-    assert not watch.stale_by_stat()
+    watch.close()  # a call's child: the server's loop reads the events, the child stats nothing
     (pkg / "mod.py").write_text("x = 22\n")
-    assert watch.stale_by_stat()
+    assert not watch.stale_by_stat()
+    without = Watch(watch.files, inotify=False)  # as where inotify cannot watch them all
+    assert without.fd is None
+    assert not without.stale_by_stat()
+    (pkg / "mod.py").write_text("x = 222\n")
+    assert without.stale_by_stat()
 
 
 # --- the follower's descriptors ------------------------------------------------------------

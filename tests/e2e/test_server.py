@@ -502,3 +502,54 @@ def test_a_removed_working_directory_resolves_as_cold(setup, busybox, option):
     oracle = subprocess.run(["sh", "-c", script, "sh", "docker", *command], capture_output=True, env=env, timeout=120)
     assert (warm.returncode, warm.stdout, warm.stderr) == (cold.returncode, cold.stdout, cold.stderr)
     assert warm.returncode == oracle.returncode == 125, (warm, oracle)
+
+
+IMPOSTOR = r"""
+import socket, sys
+listener = socket.socket(socket.AF_UNIX)
+listener.bind(sys.argv[1])
+listener.listen(1)
+print("ready", flush=True)
+listener.settimeout(60)
+conn, _ = listener.accept()
+conn.settimeout(10)
+received = b""
+try:
+    while chunk := conn.recv(65536):
+        received += chunk
+except OSError:
+    pass
+print(len(received), flush=True)
+"""
+
+
+def test_the_client_tells_nothing_to_a_lesser_process_posing_as_its_server(setup):
+    """A process of the user's with fewer privileges (no_new_privs) listening under the server's name
+    gets no call (no environment): the client checks its peer as the server checks its own."""
+    from cloudshell_docker.server.client import open_private_dir
+
+    runtime = setup["runtime"]
+    assert isinstance(runtime, Path)
+    env = {**setup["env"], "CSDOCKER_SERVER": "1", "CSDOCKER_SERVER_IDLE": "1"}  # type: ignore[dict-item]
+    installation = os.path.realpath(Path(str(setup["launcher"])).parent / "csdocker-client")
+    # The name the client computes, in a process started as it is (Python may coerce LC_CTYPE).
+    code = ("import os, sys; from cloudshell_docker.server.client import process_context, socket_name; "
+            "print(socket_name(os.environ, sys.argv[1], process_context()))")
+    name = subprocess.run([sys.executable, "-c", code, installation], env=env, capture_output=True, text=True,
+                          check=True).stdout.strip()
+    path = runtime / name
+    fd = open_private_dir(str(runtime), create=True)
+    assert fd is not None
+    os.close(fd)
+    impostor = subprocess.Popen(["setpriv", "--no-new-privs", sys.executable, "-c", IMPOSTOR, str(path)],
+                                stdout=subprocess.PIPE, text=True)
+    try:
+        assert impostor.stdout is not None
+        assert impostor.stdout.readline() == "ready\n"
+        done = call(setup, server=True, extra={"CSDOCKER_SERVER_IDLE": "1"})
+        assert b"via[cold]" in done.stderr
+        assert done.returncode == 0
+        assert impostor.stdout.readline() == "0\n"  # connected, then left without a word
+    finally:
+        impostor.kill()
+        impostor.wait()

@@ -350,3 +350,20 @@ def test_the_follower_keeps_only_sockets_and_its_ready_pipe(tmp_path):
     assert lock == pipe == "/dev/null"
     assert sock.startswith("socket:")
     assert ready.startswith("pipe:")
+
+
+def test_the_server_is_not_dumpable_and_its_worker_is_again():
+    import ctypes
+
+    pid = os.fork()
+    if pid == 0:
+        get = ctypes.CDLL(None).prctl
+        code = 0
+        try:
+            serve_module.set_dumpable(False)
+            code |= 1 if get(3, 0, 0, 0, 0) != 0 else 0  # PR_GET_DUMPABLE
+            serve_module.set_dumpable(True)
+            code |= 2 if get(3, 0, 0, 0, 0) != 1 else 0
+        finally:
+            os._exit(code)
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0

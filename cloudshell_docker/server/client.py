@@ -2,11 +2,15 @@
 """csdocker's command client (installed as bin/csdocker-client, run by bin/csdocker with ``python -S``).
 
 It hands one csdocker call to the per-user command server, which keeps csdocker's modules
-loaded and forks a child per call: the client sends its argv, environment, working directory,
-umask, stdin/stdout/stderr and an fd of /dev/tty (SCM_RIGHTS), forwards the signals it
-receives to that child, and exits as the child did (a signal death is reproduced). Without a
-server (or a stale one) it starts one in the background and runs csdocker in this process
-instead (the cold path). This file is run as a script without ``site``: the standard library only.
+loaded and forks a child per call: the client sends its argv, environment, umask, limits, and as
+descriptors (SCM_RIGHTS) stdin/stdout/stderr, its working directory and /dev/tty; it forwards the
+signals it receives to that child, and exits as the child did (a signal death is reproduced).
+The socket's name carries this process's context (``process_context``), and the client talks
+only to a server reached through a private runtime directory (``open_private_dir``) whose
+process has its uid and privileges (``peer_context``). Without such a server (or with a stale
+one, or one that does not serve this process) it runs csdocker in this process instead (the
+cold path), starting a server in the background where one is missing. This file is run as a
+script without ``site``: the standard library only.
 """
 
 from __future__ import annotations
@@ -31,10 +35,17 @@ __all__ = [
     "SERVER_VARIABLE",
     "encode_request",
     "forwarded_signals",
+    "in_dir",
     "main",
+    "open_private_dir",
+    "peer_context",
+    "peer_pidfd",
+    "process_context",
     "runtime_dir",
     "server_enabled",
     "server_environ",
+    "server_key",
+    "socket_name",
     "socket_path",
 ]
 

@@ -281,14 +281,14 @@ def _write_pid_file(dir_fd: int, name: str, path: str) -> None:
 
 def serve(path: str, idle_seconds: float = IDLE_SECONDS) -> int:
     os.closerange(3, 1 << 16)
+    try:
+        context = process_context()  # while dumpable: a process that is not cannot list its own /proc/self/ns
+    except OSError:
+        return 1
     set_dumpable(False)
     directory, name = os.path.split(path)
     dir_fd = open_private_dir(directory, create=True)
     if dir_fd is None:
-        return 1
-    try:
-        context = process_context()
-    except OSError:
         return 1
     lock = os.open(name + ".lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=dir_fd)
     if not _lock(lock, dir_fd, name):

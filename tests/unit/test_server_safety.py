@@ -161,6 +161,30 @@ def test_a_swap_after_the_check_cannot_redirect_the_servers_files(tmp_path):
     assert (tmp_path / "run" / "moved" / (name + ".lock")).exists()  # its lock stayed where it was taken
 
 
+@needs_root
+def test_a_plain_users_server_starts(shared_tmp):
+    """Not dumpable, a process cannot list its own /proc/self/ns: the server reads its context first."""
+    import ctypes  # noqa: F401 (imported here: the other user may not reach the standard library's files)
+    import site  # noqa: F401
+    runtime = shared_tmp / "run"
+    runtime.mkdir()
+    os.chown(runtime, OTHER_UID, OTHER_UID)
+    pid = os.fork()
+    if pid == 0:
+        code = 99
+        try:
+            os.setresgid(OTHER_UID, OTHER_UID, OTHER_UID)
+            os.setgroups([])
+            os.setresuid(OTHER_UID, OTHER_UID, OTHER_UID)
+            serve_module.set_dumpable(True)  # as after the exec that starts a server (a uid change clears it)
+            serve_module.preload = lambda: None  # type: ignore[assignment]
+            code = serve_module.serve(str(runtime / "csdocker" / "server-x.sock"), idle_seconds=0.2)
+        finally:
+            os._exit(code)
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    assert (runtime / "csdocker" / "server-x.sock.lock").stat().st_uid == OTHER_UID
+
+
 # --- the peer's context ------------------------------------------------------------------
 
 

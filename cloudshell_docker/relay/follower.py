@@ -91,6 +91,40 @@ def _detach_stdio() -> None:
         os.close(devnull)
 
 
+def _release_inherited_fds(keep: int) -> None:
+    """Nothing but sockets (its listener, the engine's and the credential source's connections) and
+    ``keep`` (the ready pipe): a file, directory, terminal or pipe the run had (a command server's
+    lock, the caller's /dev/tty, a descriptor the caller passed down) is put on /dev/null, so that
+    the follower does not hold it for the container's life. Put on /dev/null rather than closed:
+    an object that still owns the number then closes /dev/null, not a reused descriptor."""
+    import stat
+
+    try:
+        numbers = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:
+        return
+    devnull = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
+    try:
+        null = os.fstat(devnull)
+        for fd in numbers:
+            if fd <= 2 or fd in (keep, devnull):
+                continue
+            try:
+                info = os.fstat(fd)
+                if os.readlink(f"/proc/self/fd/{fd}").startswith("anon_inode:"):
+                    continue  # an epoll or eventfd of a library's
+            except OSError:
+                continue  # the listing's own descriptor, gone
+            mode = info.st_mode
+            if stat.S_ISSOCK(mode) or (info.st_dev, info.st_ino) == (null.st_dev, null.st_ino):
+                continue
+            if stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISCHR(mode) or stat.S_ISFIFO(mode) \
+                    or stat.S_ISBLK(mode):
+                os.dup2(devnull, fd, inheritable=False)
+    finally:
+        os.close(devnull)
+
+
 def _default_signals() -> None:
     # The parent's handlers (forwarding signals to the container) must not run here; no
     # terminal can hang up on a process without one, but be sure.
@@ -113,6 +147,7 @@ def _follower(server: RelayServer, keeper: CredentialKeeper, engine: Engine, con
     server.after_fork()
     # Connections to the engine are shared with the parent: drop this copy, open new ones.
     engine.close()
+    _release_inherited_fds(keep=ready_fd)
     diagnostics = open_diagnostics(container_id)
     if diagnostics is not None:
         diagnostics.write(f"relay for container {container_id[:12]} serving on {server.host}:{server.port}")

@@ -2,11 +2,15 @@
 """csdocker's command client (installed as bin/csdocker-client, run by bin/csdocker with ``python -S``).
 
 It hands one csdocker call to the per-user command server, which keeps csdocker's modules
-loaded and forks a child per call: the client sends its argv, environment, working directory,
-umask, stdin/stdout/stderr and an fd of /dev/tty (SCM_RIGHTS), forwards the signals it
-receives to that child, and exits as the child did (a signal death is reproduced). Without a
-server (or a stale one) it starts one in the background and runs csdocker in this process
-instead (the cold path). This file is run as a script without ``site``: the standard library only.
+loaded and forks a child per call: the client sends its argv, environment, umask, limits, and as
+descriptors (SCM_RIGHTS) stdin/stdout/stderr, its working directory and /dev/tty; it forwards the
+signals it receives to that child, and exits as the child did (a signal death is reproduced).
+The socket's name carries this process's context (``process_context``), and the client talks
+only to a server reached through a private runtime directory (``open_private_dir``) whose
+process has its uid and privileges (``peer_context``). Without such a server (or with a stale
+one, or one that does not serve this process) it runs csdocker in this process instead (the
+cold path), starting a server in the background where one is missing. This file is run as a
+script without ``site``: the standard library only.
 """
 
 from __future__ import annotations
@@ -31,14 +35,21 @@ __all__ = [
     "SERVER_VARIABLE",
     "encode_request",
     "forwarded_signals",
+    "in_dir",
     "main",
+    "open_private_dir",
+    "peer_context",
+    "peer_pidfd",
+    "process_context",
     "runtime_dir",
     "server_enabled",
     "server_environ",
+    "server_key",
+    "socket_name",
     "socket_path",
 ]
 
-MAGIC = b"CSD1"
+MAGIC = b"CSD2"
 SERVER_VARIABLE = "CSDOCKER_SERVER"
 # What a csdocker killed by the signal would have seen: the child gets each one.
 FORWARDED_SIGNALS = ("SIGHUP", "SIGINT", "SIGQUIT", "SIGTERM", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGALRM",
@@ -52,6 +63,11 @@ TITLE_ROOM = " " * 4096
 # other values is another server (a PYTHONPATH of a work tree must not get main's modules).
 _KEY_VARIABLES = ("PYTHONPATH", "PYTHONHOME", "PYTHONSAFEPATH", "PYTHONUTF8", "PYTHONIOENCODING",
                   "PYTHONNOUSERSITE", "PYTHONUSERBASE", "PYTHONDONTWRITEBYTECODE", "LANG", "LC_ALL", "LC_CTYPE")
+# The /proc/PID/status lines that say what a process may do (process_context).
+_CONTEXT_FIELDS = (b"Uid:", b"Gid:", b"Groups:", b"NoNewPrivs:", b"Seccomp:", b"CapInh:", b"CapPrm:", b"CapEff:",
+                   b"CapBnd:", b"CapAmb:", b"Seccomp_filters:")
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_SO_PEERPIDFD = 77  # not yet in Python's socket module
 
 
 def server_enabled(environ: Mapping[str, str]) -> bool:
@@ -66,32 +82,132 @@ def runtime_dir(environ: Mapping[str, str]) -> str:
     return f"/tmp/csdocker-{os.getuid()}"
 
 
-def server_key(environ: Mapping[str, str], installation: str) -> str:
-    """One server per installation, interpreter and start-up environment."""
-    parts = [installation, sys.executable, *(f"{name}={environ.get(name, '')}" for name in _KEY_VARIABLES)]
-    return f"{binascii.crc32(chr(0).join(parts).encode('utf-8', 'surrogateescape')):08x}"
+def process_context(proc: str = "/proc/self") -> bytes:
+    """What a process may do, as /proc shows it: its credentials (uid, gid, supplementary groups),
+    no_new_privs, seccomp mode, capability sets, namespaces, cgroup and LSM label. A call is served
+    only for a peer whose context is the server's own; OSError where /proc does not tell."""
+    return b"\n".join(_context_parts(proc, namespaces=True))
 
 
-def socket_path(environ: Mapping[str, str], installation: str) -> str:
-    return os.path.join(runtime_dir(environ), f"server-{server_key(environ, installation)}.sock")
-
-
-def private_dir(path: str) -> bool:
-    """Whether ``path`` is a directory of this user's that nobody else can enter."""
+def _context_parts(proc: str, *, namespaces: bool) -> list[bytes]:
+    """process_context's lines; without the namespaces for a process whose ns links may not be
+    read (a server is not dumpable: its client can read only the rest)."""
+    with open(proc + "/status", "rb") as handle:
+        status = handle.read()
+    parts = [line for line in status.split(b"\n") if line.startswith(_CONTEXT_FIELDS)]
+    if len(parts) < len(_CONTEXT_FIELDS) - 1:  # Seccomp_filters is younger than the others
+        raise OSError(f"{proc}/status lacks fields")
+    with open(proc + "/cgroup", "rb") as handle:
+        parts.append(b"cgroup=" + handle.read())
     try:
-        info = os.lstat(path)
+        with open(proc + "/attr/current", "rb") as handle:
+            parts.append(b"label=" + handle.read())
+    except OSError as err:
+        if err.errno not in (2, 22):  # ENOENT, EINVAL: no LSM gives labels here
+            raise
+        parts.append(b"label-")
+    if namespaces:
+        directory = proc + "/ns"
+        parts.extend(f"{name}={os.readlink(directory + '/' + name)}".encode() for name in sorted(os.listdir(directory)))
+    return parts
+
+
+def server_key(environ: Mapping[str, str], installation: str, context: bytes = b"") -> str:
+    """One server per installation, interpreter, start-up environment and process context."""
+    parts = [installation, sys.executable, *(f"{name}={environ.get(name, '')}" for name in _KEY_VARIABLES)]
+    key = binascii.crc32(chr(0).join(parts).encode("utf-8", "surrogateescape"))
+    return f"{key:08x}{binascii.crc32(context):08x}"
+
+
+def socket_name(environ: Mapping[str, str], installation: str, context: bytes = b"") -> str:
+    return f"server-{server_key(environ, installation, context)}.sock"
+
+
+def socket_path(environ: Mapping[str, str], installation: str, context: bytes = b"") -> str:
+    return os.path.join(runtime_dir(environ), socket_name(environ, installation, context))
+
+
+def open_private_dir(path: str, *, create: bool = False) -> int | None:
+    """A descriptor of the directory ``path`` reached without trusting its name twice (as
+    cloudshell_docker.safedir does; this file cannot import the package): from ``/`` one level at a
+    time with O_NOFOLLOW, each level root's or this user's and writable by nobody else unless
+    sticky, the last one this user's with mode 0700. Missing levels are made 0700 when ``create``.
+    None where any of that fails: what is then done relative to the descriptor cannot be
+    redirected by a level swapped or a symlink planted later."""
+    uid = os.getuid()
+    try:
+        names = [name for name in os.path.realpath(path).split("/") if name]
+        fd = os.open("/", _DIR_FLAGS)
     except OSError:
-        return False
-    return info.st_uid == os.getuid() and (info.st_mode & 0o7077) == 0 and os.path.isdir(path)
+        return None
+    try:
+        for name in names:
+            info = os.fstat(fd)
+            if info.st_uid not in (0, uid) or (info.st_mode & 0o022 and not info.st_mode & 0o1000):
+                return None
+            try:
+                child = os.open(name, _DIR_FLAGS, dir_fd=fd)
+            except FileNotFoundError:
+                if not create:
+                    return None
+                try:  # noqa: SIM105 (contextlib would cost the client an import)
+                    os.mkdir(name, 0o700, dir_fd=fd)
+                except FileExistsError:
+                    pass
+                child = os.open(name, _DIR_FLAGS, dir_fd=fd)
+            os.close(fd)
+            fd = child
+        info = os.fstat(fd)
+        if info.st_uid != uid or info.st_mode & 0o7077:
+            return None
+        found, fd = fd, -1
+        return found
+    except OSError:
+        return None
+    finally:
+        if fd >= 0:
+            os.close(fd)
 
 
-def encode_request(argv: Sequence[str], environ: Mapping[bytes, bytes], cwd: bytes, umask: int,
+def in_dir(dir_fd: int, name: str) -> str:
+    """A path that reaches ``name`` through the descriptor (for bind/connect, which take no dir_fd)."""
+    return f"/proc/self/fd/{dir_fd}/{name}"
+
+
+def peer_pidfd(conn: socket.socket) -> tuple[int, int]:
+    """(pid, pidfd) of the peer: SO_PEERPIDFD names the very process that connected (Linux 6.5);
+    before that a pidfd of SO_PEERCRED's pid. OSError where neither works."""
+    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)
+    pid = int.from_bytes(creds[0:4], sys.byteorder, signed=True)
+    if pid <= 0:
+        raise OSError("the peer is in no namespace of ours")
+    try:
+        pidfd = int.from_bytes(conn.getsockopt(socket.SOL_SOCKET, _SO_PEERPIDFD, 4), sys.byteorder, signed=True)
+    except OSError:
+        pidfd = os.pidfd_open(pid)
+    return pid, pidfd
+
+
+def peer_context(conn: socket.socket, *, namespaces: bool = True) -> bytes:
+    """The connected peer's context (process_context), read race-free: through its pid, then checked
+    that the pidfd still names a live process (so that the pid was not reused meanwhile)."""
+    pid, pidfd = peer_pidfd(conn)
+    try:
+        parts = _context_parts(f"/proc/{pid}", namespaces=namespaces)
+        signal.pidfd_send_signal(pidfd, 0)
+    finally:
+        os.close(pidfd)
+    return b"\n".join(parts)
+
+
+def encode_request(argv: Sequence[str], environ: Mapping[bytes, bytes], umask: int,
                    ignored: Sequence[int], launcher: str, pids: tuple[int, int],
                    limits: Sequence[tuple[int, int, int]] = ()) -> bytes:
     """The call, as NUL-separated fields: counts first, then argv, then ``NAME=VALUE`` items.
     ``pids``: the client's pid and parent pid (csdocker's exec-chain marker names the process);
-    ``limits``: (resource, soft, hard) of the client's resource limits."""
-    fields = [b"%d,%d" % pids, b"%d" % umask, cwd, launcher.encode("utf-8", "surrogateescape"),
+    ``limits``: (resource, soft, hard) of the client's resource limits. The working directory
+    goes as a descriptor, with stdin/stdout/stderr."""
+    fields = [b"%d,%d" % pids, b"%d" % umask, launcher.encode("utf-8", "surrogateescape"),
               b",".join(b"%d" % sig for sig in ignored),
               b";".join(b"%d,%d,%d" % limit for limit in limits), b"%d" % len(argv),
               *(arg.encode("utf-8", "surrogateescape") for arg in argv),
@@ -148,16 +264,17 @@ def server_environ(environ: Mapping[str, str]) -> dict[str, str]:
     return {name: environ[name] for name in keep if name in environ}
 
 
-def _start_server(path: str) -> None:
+def _start_server(directory: str, name: str) -> None:
     """A server for the next calls, in its own session, its stdio on /dev/null."""
+    dir_fd = open_private_dir(directory, create=True)
+    if dir_fd is None:
+        return  # a runtime directory that is not safely this user's: every call runs cold
+    os.close(dir_fd)
     try:
-        directory = os.path.dirname(path)
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        if not private_dir(directory):
-            return
         null = os.open(os.devnull, os.O_RDWR)
         try:
-            os.posix_spawn(sys.executable, [sys.executable, "-P", "-m", "cloudshell_docker.server", path, TITLE_ROOM],
+            os.posix_spawn(sys.executable, [sys.executable, "-P", "-m", "cloudshell_docker.server",
+                                            os.path.join(directory, name), TITLE_ROOM],
                            server_environ(os.environ), setsid=True,
                            file_actions=[(os.POSIX_SPAWN_DUP2, null, 0), (os.POSIX_SPAWN_DUP2, null, 1),
                                          (os.POSIX_SPAWN_DUP2, null, 2)])
@@ -167,19 +284,23 @@ def _start_server(path: str) -> None:
         pass  # the cold path works without it
 
 
-def _connect(path: str) -> socket.socket | None:
-    if not private_dir(os.path.dirname(path)):
+def _connect(directory: str, name: str) -> socket.socket | None:
+    """The server's socket, reached through the checked runtime directory; the server must be this
+    user's and have this process's credentials, no_new_privs, seccomp mode, capabilities, cgroup and
+    LSM label (it gets the caller's environment: a lesser process posing as it must not)."""
+    dir_fd = open_private_dir(directory)
+    if dir_fd is None:
         return None
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        conn.connect(path)
-        # struct ucred: pid, uid, gid (native ints)
-        uid = int.from_bytes(conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)[4:8], sys.byteorder)
-        if uid != os.getuid():
-            raise OSError("the server is another user's")
+        conn.connect(in_dir(dir_fd, name))
+        if peer_context(conn, namespaces=False) != b"\n".join(_context_parts("/proc/self", namespaces=False)):
+            raise OSError("the server is not of this user and context")
     except OSError:
         conn.close()
         return None
+    finally:
+        os.close(dir_fd)
     return conn
 
 
@@ -238,22 +359,25 @@ def main(argv: Sequence[str] | None = None) -> None:
     installation = os.path.realpath(__file__)
     if not server_enabled(os.environ):
         _cold(launcher, args)
-    path = socket_path(os.environ, installation)
-    conn = _connect(path)
+    try:
+        context = process_context()
+        # The working directory as it is (even removed), for the child to fchdir to.
+        cwd = os.open(".", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        _cold(launcher, args)  # nothing to tell the server who this is: no server for this process
+        return
+    directory, name = runtime_dir(os.environ), socket_name(os.environ, installation, context)
+    conn = _connect(directory, name)
     if conn is None:
-        _start_server(path)
+        _start_server(directory, name)
         _cold(launcher, args)
         return
     umask = os.umask(0o022)
     os.umask(umask)
-    try:
-        cwd = os.getcwdb()
-    except OSError:
-        cwd = b""
-    request = encode_request(args, os.environb, cwd, umask, _ignored_signals(), launcher,
+    request = encode_request(args, os.environb, umask, _ignored_signals(), launcher,
                              (os.getpid(), os.getppid()), _limits())
     tty = _terminal_fd()
-    fds = [0, 1, 2, *([tty] if tty is not None else [])]
+    fds = [0, 1, 2, cwd, *([tty] if tty is not None else [])]
     try:
         rights = b"".join(fd.to_bytes(4, sys.byteorder) for fd in fds)
         conn.sendmsg([request[:8]], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, rights)])
@@ -263,15 +387,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         _cold(launcher, args)
         return
     finally:
+        os.close(cwd)
         if tty is not None:
             os.close(tty)
     _forward(conn)
     answer = _recv_exact(conn, 5)
     if answer[:1] == b"X" and len(answer) == 5:
         _exit_as(int.from_bytes(answer[1:], "big", signed=True))
-    if answer[:1] == b"R" or not answer:
-        # A server that found its installation changed (or died before starting the call):
-        # nothing of the call has run yet.
+    if answer[:1] in (b"R", b"C") or not answer:
+        # A server that found its installation changed ("R"), that does not serve this caller
+        # ("C": run cold, as it would without a server) or that died: nothing of the call has
+        # run unless the answer is missing (its waiter was killed).
         conn.close()
         for number in forwarded_signals():
             if signal.getsignal(number) not in (signal.SIG_IGN, signal.SIG_DFL, None):
@@ -279,7 +405,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         if not answer:
             sys.stderr.write("csdocker: the command server ended the call without an exit status\n")
             os._exit(125)
-        _start_server(path)
+        if answer[:1] == b"R":
+            _start_server(directory, name)
         _cold(launcher, args)
     os._exit(125)
 

@@ -1,7 +1,7 @@
 """A forked child of the command server made into the caller's csdocker, then run.
 
 It takes over what a csdocker started by the caller would have had: argv, environment, working
-directory, umask, stdin/stdout/stderr (the client's own descriptors), the signals that were
+directory (a descriptor: fchdir), umask, stdin/stdout/stderr (the client's own descriptors), the signals that were
 ignored, and the terminal for an MFA prompt (the client's /dev/tty: this process has no
 controlling terminal of its own). Python's own start-up state is rebuilt as it would have been
 (SIGINT raises KeyboardInterrupt, SIGPIPE/SIGXFSZ ignored, stdio line-buffered on a terminal).
@@ -103,14 +103,22 @@ def _take_limits(limits: tuple[tuple[int, int, int], ...]) -> None:
             resource.setrlimit(number, (soft, hard))
 
 
+def _take_cwd(fd: int) -> None:
+    """The caller's working directory, as the descriptor it sent (an O_PATH of "."): the very
+    directory, even one removed since (where a cold csdocker would be too), never a path resolved again."""
+    try:
+        os.fchdir(fd)
+    finally:
+        os.close(fd)
+
+
 def run_call(request: Request, fds: list[int]) -> NoReturn:
     """Become the caller's csdocker and run its command line; never returns."""
     try:
         _reset_signals(request.ignored_signals)
         os.umask(request.umask)
         _take_limits(request.limits)
-        if request.cwd:
-            os.chdir(request.cwd)
+        _take_cwd(fds[3])
         environ = dict(request.environ)
         _adopt_exec_chain(environ, request.client_pids)
         os.environ.clear()
@@ -118,10 +126,10 @@ def run_call(request: Request, fds: list[int]) -> NoReturn:
             os.environb[name] = value
         time.tzset()  # TZ is the caller's now
         _take_stdio(fds)
-        if len(fds) > 3:
+        if len(fds) > 4:
             from cloudshell_docker.credentials.mfa import use_terminal
 
-            use_terminal(fds[3])
+            use_terminal(fds[4])
         sys.argv = [request.launcher, *request.argv]
         # ps shows the caller's command line, not the server's (as far as the server's argv area
         # holds it: the client gives the server room, client.TITLE_ROOM).

@@ -19,6 +19,7 @@ from cloudshell_docker.console import print_docker_error, print_error, print_tra
 from cloudshell_docker.errors import CredentialError, CsDockerError, EngineError, ExitCode, UsageError
 from cloudshell_docker.launcher.lazy import defer_charset_detection
 from cloudshell_docker.options.globalopts import GlobalOptions, split_global_options
+from cloudshell_docker.stdfds import open_closed_standard_fds
 
 __all__ = ["COMMANDS", "build_entry", "exec_entry", "guarded", "guarded_transfer", "main", "may_be_build", "run_entry",
            "transfer_entry"]
@@ -129,6 +130,7 @@ def exec_entry(argv: list[str], options: GlobalOptions) -> int:
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """The ``csdocker`` entry point."""
+    open_closed_standard_fds()  # first, as the docker CLI's runtime does: nothing may take their numbers
     defer_charset_detection()  # start-up time: see launcher.lazy
     args = list(sys.argv[1:] if argv is None else argv)
     try:

@@ -74,6 +74,9 @@ def guarded(action: Callable[[], int], *, for_run: bool, debug: bool = False, en
 
 def run_entry(argv: list[str], options: GlobalOptions) -> int:
     from cloudshell_docker.run.command import run_command
+    from cloudshell_docker.run.signals import take_back_termination_signals
+
+    take_back_termination_signals()
 
     return guarded(lambda: run_command(argv, options), for_run=True, debug=options.debug)
 
@@ -106,6 +109,9 @@ def transfer_entry(command: str, argv: list[str], options: GlobalOptions) -> Non
         print_error(err.message)
         sys.exit(int(err.exit_code))
     if transfer is not None:
+        from cloudshell_docker.run.signals import take_back_termination_signals
+
+        take_back_termination_signals()
         sys.exit(guarded_transfer(lambda: transfer_command(transfer, options), debug=options.debug))
 
 
@@ -124,6 +130,9 @@ def guarded_transfer(action: Callable[[], int], *, debug: bool = False) -> int:
 
 def exec_entry(argv: list[str], options: GlobalOptions) -> int:
     from cloudshell_docker.exec.command import exec_command
+    from cloudshell_docker.run.signals import take_back_termination_signals
+
+    take_back_termination_signals()
 
     return guarded(lambda: exec_command(argv, options), for_run=True, debug=options.debug, engine_words=True)
 

@@ -6,8 +6,11 @@ standard fds closed (the CLI's runtime opens /dev/null on them). Through every e
 
 from __future__ import annotations
 
+import contextlib
 import signal
+import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator, Sequence
 
@@ -27,12 +30,17 @@ TRAPS = ("trap 'echo got INT; exit 5' INT; trap 'echo got HUP; exit 9' HUP; trap
 _GRACE = 1.5
 
 
+@pytest.fixture(scope="module", autouse=True)
+def warm() -> None:
+    """Through the server: the server up first, so that every call of these tests is warm."""
+    warm_up()
+
+
 @pytest.fixture(scope="module")
 def box(busybox: str) -> Iterator[str]:
-    """A running container to exec into; and, through the server, the server up (every call warm)."""
+    """A running container to exec into."""
     name = unique_name("start-state")
     docker("run", "-d", "--name", name, busybox, "sleep", "3600", check=True)
-    warm_up()
     yield name
     remove_containers(name)
 
@@ -118,3 +126,42 @@ def test_closed_standard_fds_are_the_clis_dev_null(endpoint, busybox, box, names
     assert results["ours"] == results["theirs"]
     expected_out = b"" if 1 in closing else (b"out[]\n" if 0 in closing else b"out[in]\n") + SEQ
     assert results["ours"] == (3, expected_out, b"" if 2 in closing else b"err\n")
+
+
+@pytest.fixture
+def silent_registry() -> Iterator[str]:
+    """A registry on loopback that takes connections and never answers: a pull through it hangs."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+
+    def take() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                held.append(listener.accept()[0])
+
+    threading.Thread(target=take, daemon=True).start()
+    yield f"127.0.0.1:{listener.getsockname()[1]}"
+    listener.close()
+    for conn in held:
+        conn.close()
+
+
+def test_int_ignored_at_start_ends_a_hanging_pull_as_the_clis(endpoint, names, silent_registry):
+    # The CLI asks for INT (and TERM) at its very start, for every command: a run started with INT
+    # ignored is still interrupted during its pull, before any container exists (130).
+    results = {}
+    for who in ("theirs", "ours"):
+        args = ["run", "--name", names.new(who), "--pull", "always", f"{silent_registry}/csdt/none:1", "true"]
+        argv, env = command(who, args, endpoint)
+        client = subprocess.Popen(started_as(argv, ignoring=["INT"]), env=env, cwd=REPO, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            time.sleep(3)  # well into the pull (a slow start only interrupts it earlier)
+            client.send_signal(signal.SIGINT)
+            out, _ = client.communicate(timeout=30)
+        finally:
+            if client.poll() is None:
+                client.kill()
+                client.wait()
+        results[who] = (client.returncode, out)
+    assert results["ours"] == results["theirs"] == (130, b"")

@@ -236,13 +236,20 @@ def _forward(conn: socket.socket, ignored: Sequence[int]) -> None:
         if number == signal.SIGTSTP and number not in ignored:
             os.kill(os.getpid(), signal.SIGSTOP)  # stopped, as a csdocker at the terminal would be
 
-    for number in forwarded_signals():
+    for number in _caught(ignored):
         signal.signal(number, handler)
+
+
+def _caught(ignored: Sequence[int]) -> list[int]:
+    """The signals the client catches: every forwarded one and every other one it was started with
+    ignored (it cannot die of those; csdocker's run with --sig-proxy takes them back) but SIGCHLD."""
+    forwarded = forwarded_signals()
+    return forwarded + [number for number in ignored if number not in forwarded and number != signal.SIGCHLD]
 
 
 def _unforward(ignored: Sequence[int]) -> None:
     """The dispositions this process started with again (before a cold run in its place)."""
-    for number in forwarded_signals():
+    for number in _caught(ignored):
         if number in ignored:
             signal.signal(number, signal.SIG_IGN)
         elif signal.getsignal(number) not in (signal.SIG_IGN, signal.SIG_DFL, None):

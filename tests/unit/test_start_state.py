@@ -79,13 +79,16 @@ def test_the_client_forwards_a_signal_it_was_started_with_ignored_and_gives_it_b
         client._forward(ours, ignored)
         os.kill(os.getpid(), signal.SIGHUP)  # the child decides: it starts with HUP ignored too
         os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), signal.SIGABRT)  # not forwarded by default (it would kill the client) but ignored here
         got = theirs.recv(8)
         client._unforward(ignored)
         print(list(got), signal.getsignal(signal.SIGHUP) == signal.SIG_IGN,
+              signal.getsignal(signal.SIGABRT) == signal.SIG_IGN,
               signal.getsignal(signal.SIGINT) is signal.default_int_handler)
-    """, ignoring="HUP")
+    """, ignoring="HUP,ABRT")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == [f"[{int(signal.SIGHUP)},", f"{int(signal.SIGINT)}]", "True", "True"]
+    assert done.stdout.split() == [f"[{int(signal.SIGHUP)},", f"{int(signal.SIGINT)},", f"{int(signal.SIGABRT)}]",
+                                   "True", "True", "True"]
 
 
 def test_run_and_exec_take_int_and_term_back_and_leave_hup_ignored():

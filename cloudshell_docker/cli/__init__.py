@@ -22,6 +22,7 @@ from cloudshell_docker.console import print_error
 from cloudshell_docker.errors import CsDockerError
 from cloudshell_docker.launcher.lazy import defer_charset_detection
 from cloudshell_docker.options.globalopts import split_global_options
+from cloudshell_docker.stdfds import open_closed_standard_fds
 
 __all__ = ["guarded", "main"]
 
@@ -31,6 +32,7 @@ def _exit(status: Status) -> NoReturn:
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """The ``csdocker`` entry point."""
+    open_closed_standard_fds()  # first, as the docker CLI's runtime does: nothing may take their numbers
     defer_charset_detection()  # start-up time: see launcher.lazy
     args = list(sys.argv[1:] if argv is None else argv)
     try:

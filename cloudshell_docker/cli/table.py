@@ -67,6 +67,9 @@ class Command:
 
 def _run(call: Call) -> int:
     from cloudshell_docker.run.command import run_command
+    from cloudshell_docker.run.signals import take_back_termination_signals
+
+    take_back_termination_signals()  # as the docker CLI's main asks for INT and TERM at its start
 
     # argv goes to the docker-run parser untouched: click would drop a "--" that pflag takes as a value.
     return run_command(call.argv, call.options)
@@ -74,6 +77,9 @@ def _run(call: Call) -> int:
 
 def _exec(call: Call) -> int:
     from cloudshell_docker.exec.command import exec_command
+    from cloudshell_docker.run.signals import take_back_termination_signals
+
+    take_back_termination_signals()
 
     return exec_command(call.argv, call.options)
 
@@ -98,6 +104,9 @@ def _transfer(call: Call) -> int | None:
     transfer = plan_transfer("pull" if name == "pull" else "push", call.argv, os.environ)
     if transfer is None:
         return None  # not an ECR private image, or a flag csdocker does not take over
+    from cloudshell_docker.run.signals import take_back_termination_signals
+
+    take_back_termination_signals()
     return transfer_command(transfer, call.options)
 
 

@@ -25,7 +25,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["FORCED_EXIT_MESSAGE", "NOT_FORWARDED", "SignalRelay", "quiet_thread", "signal_name"]
+__all__ = ["FORCED_EXIT_MESSAGE", "NOT_FORWARDED", "SignalRelay", "quiet_thread", "signal_name",
+           "take_back_termination_signals"]
 
 NOT_FORWARDED = frozenset({signal.SIGCHLD, signal.SIGPIPE, signal.SIGURG})
 _UNCATCHABLE = frozenset({signal.SIGKILL, signal.SIGSTOP})
@@ -56,6 +57,20 @@ def signal_name(signum: int) -> str | None:
         return signal.Signals(signum).name.removeprefix("SIG")
     except ValueError:
         return None
+
+
+def take_back_termination_signals() -> None:
+    """INT and TERM as the docker CLI has them from its start (its main asks for both, and Go takes
+    back a SIGINT ignored at start when asked for it): for the commands csdocker runs in the CLI's
+    place (run, exec, an ECR pull or push), one started with either ignored (a script's background
+    job ignores INT) takes it back before anything else, so that INT during a pull ends the run (130).
+    The others stay as they were started: the CLI takes HUP back only where it asks for every signal
+    (a run's --sig-proxy, SignalRelay)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum, handler in ((signal.SIGINT, signal.default_int_handler), (signal.SIGTERM, signal.SIG_DFL)):
+        if signal.getsignal(signum) == signal.SIG_IGN:
+            signal.signal(signum, handler)
 
 
 def quiet_thread(target: Callable[[], Any], name: str) -> threading.Thread:

@@ -205,6 +205,7 @@ def encode_request(argv: Sequence[str], environ: Mapping[bytes, bytes], umask: i
                    limits: Sequence[tuple[int, int, int]] = ()) -> bytes:
     """The call, as NUL-separated fields: counts first, then argv, then ``NAME=VALUE`` items.
     ``pids``: the client's pid and parent pid (csdocker's exec-chain marker names the process);
+    ``ignored``: the signals the client was started with ignored;
     ``limits``: (resource, soft, hard) of the client's resource limits. The working directory
     goes as a descriptor, with stdin/stdout/stderr."""
     fields = [b"%d,%d" % pids, b"%d" % umask, launcher.encode("utf-8", "surrogateescape"),
@@ -249,6 +250,21 @@ def _ignored_signals() -> list[int]:
         except (OSError, ValueError):
             continue
     return found
+
+
+def open_closed_standard_fds() -> None:
+    """/dev/null (read-write, inheritable) on each of fds 0, 1, 2 this process was started without,
+    before it opens anything (its socket would take a closed stdin's 0 and be handed over as
+    stdin): what csdocker does at its start (cloudshell_docker.stdfds), as the docker CLI's Go
+    runtime does at its own."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            try:
+                os.set_inheritable(os.open(os.devnull, os.O_RDWR), True)  # the lowest free number: fd
+            except OSError:
+                return  # no /dev/null: left closed
 
 
 def _cold(launcher: str, args: Sequence[str]) -> None:
@@ -328,23 +344,40 @@ def forwarded_signals() -> list[int]:
     return numbers + list(range(low, high + 1))
 
 
-def _forward(conn: socket.socket) -> None:
+def _forward(conn: socket.socket, ignored: Sequence[int]) -> None:
+    """Every signal csdocker could have received goes to the child, including those this process
+    was started with ignored: the child starts with them ignored too, and csdocker's own code takes
+    one back (or not) exactly as it would cold (a run's --sig-proxy takes them all, as docker's
+    signal.Notify does; SIGINT is taken back by every run and exec)."""
     def handler(number: int, _frame: object) -> None:
         try:
             conn.send(bytes([number]))
         except OSError:
             return
-        if number == signal.SIGTSTP:
+        if number == signal.SIGTSTP and number not in ignored:
             os.kill(os.getpid(), signal.SIGSTOP)  # stopped, as a csdocker at the terminal would be
 
-    for number in forwarded_signals():
-        if signal.getsignal(number) == signal.SIG_IGN:
-            continue  # ignored here: csdocker would not have seen it either
+    for number in _caught(ignored):
         signal.signal(number, handler)
 
 
+def _caught(ignored: Sequence[int]) -> list[int]:
+    """The signals the client catches: every forwarded one and every other one it was started with
+    ignored (it cannot die of those; csdocker's run with --sig-proxy takes them back) but SIGCHLD."""
+    forwarded = forwarded_signals()
+    return forwarded + [number for number in ignored if number not in forwarded and number != signal.SIGCHLD]
+
+
+def _unforward(ignored: Sequence[int]) -> None:
+    """The dispositions this process started with again (before a cold run in its place)."""
+    for number in _caught(ignored):
+        if number in ignored:
+            signal.signal(number, signal.SIG_IGN)
+        elif signal.getsignal(number) not in (signal.SIG_IGN, signal.SIG_DFL, None):
+            signal.signal(number, signal.SIG_DFL if number != signal.SIGINT else signal.default_int_handler)
+
+
 def _exit_as(status: int) -> None:
-    sys.stdout.flush()
     if os.WIFSIGNALED(status):
         number = os.WTERMSIG(status)
         signal.signal(number, signal.SIG_DFL)
@@ -354,6 +387,7 @@ def _exit_as(status: int) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    open_closed_standard_fds()  # first: nothing opened yet
     args = list(sys.argv[1:] if argv is None else argv)
     launcher, args = (args[0], args[1:]) if args else ("csdocker", [])
     installation = os.path.realpath(__file__)
@@ -374,7 +408,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     umask = os.umask(0o022)
     os.umask(umask)
-    request = encode_request(args, os.environb, umask, _ignored_signals(), launcher,
+    ignored = _ignored_signals()
+    request = encode_request(args, os.environb, umask, ignored, launcher,
                              (os.getpid(), os.getppid()), _limits())
     tty = _terminal_fd()
     fds = [0, 1, 2, cwd, *([tty] if tty is not None else [])]
@@ -390,7 +425,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         os.close(cwd)
         if tty is not None:
             os.close(tty)
-    _forward(conn)
+    _forward(conn, ignored)
     answer = _recv_exact(conn, 5)
     if answer[:1] == b"X" and len(answer) == 5:
         _exit_as(int.from_bytes(answer[1:], "big", signed=True))
@@ -399,11 +434,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         # ("C": run cold, as it would without a server) or that died: nothing of the call has
         # run unless the answer is missing (its waiter was killed).
         conn.close()
-        for number in forwarded_signals():
-            if signal.getsignal(number) not in (signal.SIG_IGN, signal.SIG_DFL, None):
-                signal.signal(number, signal.SIG_DFL if number != signal.SIGINT else signal.default_int_handler)
+        _unforward(ignored)
         if not answer:
-            sys.stderr.write("csdocker: the command server ended the call without an exit status\n")
+            import contextlib  # only here: the client's budget
+
+            with contextlib.suppress(OSError):
+                os.write(2, b"csdocker: the command server ended the call without an exit status\n")
             os._exit(125)
         if answer[:1] == b"R":
             _start_server(directory, name)

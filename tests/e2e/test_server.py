@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.launcher import install_launcher, stop_servers
+from tests.support.proc import ignored_here
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -140,6 +141,13 @@ def signalled(setup: dict[str, object], *, server: bool, mode: str, sig: int, ki
         docker_pid = int(pid_file.read_text())
         time.sleep(0.3)
         process.send_signal(sig)
+        if ignored_here(sig):
+            # Started ignored (CI runs these tests so too): the stand-in docker keeps ignoring it, cold or
+            # warm; a moment later SIGTERM ends the case.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=1.0)
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=30)
     finally:
         process.kill()
@@ -155,7 +163,7 @@ def test_signals_reach_the_child_and_its_death_is_reproduced(setup, mode, sig):
     cold = signalled(setup, server=False, mode=mode, sig=sig)
     assert b"via[server]" in warm[2]
     assert warm[:2] == cold[:2]
-    assert warm[0] == (7 if mode == "trap" else -sig)
+    assert warm[0] == (7 if mode == "trap" else -signal.SIGTERM if ignored_here(sig) else -sig)
 
 
 def process_gone(pid: int, timeout: float = 20) -> bool:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from tests.support.launcher import install_launcher, stop_servers
 
-__all__ = ["CSDOCKER", "ENTRY", "RUNTIME_DIR", "clean_env", "run_csdocker", "run_docker"]
+__all__ = ["CSDOCKER", "ENTRY", "RUNTIME_DIR", "clean_env", "ignored_here", "run_csdocker", "run_docker",
+           "started_as", "warm_up"]
 
 # How the tests start csdocker (CSDT_ENTRY): "module" (python -m cloudshell_docker, the default),
 # "launcher" (this tree's bin/csdocker, the command server off) or "server" (bin/csdocker with the
@@ -74,3 +75,40 @@ def run_docker(
         ["docker", *args], env=clean_env(env), input=input, capture_output=True, timeout=timeout, cwd=cwd,
         stdin=None if input is not None else subprocess.DEVNULL,
     )
+
+
+def started_as(argv: Sequence[str], *, ignoring: Sequence[str] = (), closing: Sequence[int] = ()) -> list[str]:
+    """``argv`` started as a script's background job or ``nohup`` starts a program: with the signals
+    ``ignoring`` (names: "INT", "HUP") ignored (coreutils' ``env --ignore-signal``) and the fds
+    ``closing`` (of 0, 1, 2) closed (``sh``'s ``<&-``), whatever this process has."""
+    command = list(argv)
+    if closing:
+        closes = " ".join(f"{fd}<&-" if fd == 0 else f"{fd}>&-" for fd in closing)
+        command = ["sh", "-c", f'exec "$@" {closes}', "sh", *command]
+    if ignoring:
+        command = ["env", f"--ignore-signal={','.join(ignoring)}", *command]
+    return command
+
+
+def ignored_here(signum: int) -> bool:
+    """Whether this test process was started with ``signum`` ignored (CI runs the signal tests so
+    too): every program it starts, docker's CLI and csdocker alike, starts with it ignored."""
+    import signal
+
+    return signal.getsignal(signum) == signal.SIG_IGN
+
+
+def warm_up(timeout: float = 60) -> None:
+    """With CSDT_ENTRY=server: start this run's command server (the call that finds none runs cold)
+    and wait for its socket, so that the next calls go through it. Nothing otherwise."""
+    import time
+
+    if RUNTIME_DIR is None:
+        return
+    subprocess.run([*CSDOCKER, "-v"], env=clean_env(), capture_output=True, timeout=timeout,
+                   stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout
+    while not list((RUNTIME_DIR / "csdocker").glob("server-*.sock")):
+        if time.monotonic() > deadline:
+            raise AssertionError("no command server came up")
+        time.sleep(0.05)

@@ -85,12 +85,12 @@ def _exec(call: Call) -> int:
 
 
 def _build(call: Call) -> int | None:
-    from cloudshell_docker.build.args import split_build_command
+    from cloudshell_docker.imagebuild.args import split_build_command
 
     command = split_build_command(call.rest)
     if command is None:
         return None  # another command of those words (``buildx ls``)
-    from cloudshell_docker.build.command import build_command
+    from cloudshell_docker.imagebuild.command import build_command
 
     build_command(call.prefix, command, call.options)  # execs the docker CLI, or raises
 
@@ -142,7 +142,7 @@ COMMANDS: tuple[Command, ...] = (
             preload=(*_ENGINE, "cloudshell_docker.exec.command")),
     Command("build", (("build",), ("image", "build"), ("builder", "build"), ("buildx", "build")),
             "The docker CLI's BuildKit build, the credentials as build secrets",
-            _build, "cloudshell_docker.build.flags:BUILD_TABLE", RUN_EXITS, cold=True, claims=(("buildx",),)),
+            _build, "cloudshell_docker.imagebuild.flags:BUILD_TABLE", RUN_EXITS, cold=True, claims=(("buildx",),)),
     Command("pull", (("pull",), ("image", "pull")),
             "Pull an ECR private image with a fresh ECR token",
             _transfer, "cloudshell_docker.commands.pullpush:PULL_FLAGS", TRANSFER_EXITS,

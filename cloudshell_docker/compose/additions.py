@@ -21,8 +21,6 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NoReturn
 
-from cloudshell_docker.build.secretfds import secret_sources
-from cloudshell_docker.build.secretfiles import CONFIG_SECRET_ID, CREDENTIALS_SECRET_ID, config_file, credentials_file
 from cloudshell_docker.commands.passthrough import exec_docker
 from cloudshell_docker.compose.argv import CREATING, ComposeArgs
 from cloudshell_docker.compose.discovery import compose_files, read_dotenv
@@ -34,6 +32,13 @@ from cloudshell_docker.compose.sessions import Sessions
 from cloudshell_docker.console import warn
 from cloudshell_docker.credentials.model import credential_env
 from cloudshell_docker.credentials.session import CommandOptions, command_options
+from cloudshell_docker.imagebuild.secretfds import secret_sources
+from cloudshell_docker.imagebuild.secretfiles import (
+    CONFIG_SECRET_ID,
+    CREDENTIALS_SECRET_ID,
+    config_file,
+    credentials_file,
+)
 from cloudshell_docker.options.globalopts import GlobalOptions
 from cloudshell_docker.options.pflag import parse
 

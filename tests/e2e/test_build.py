@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from cloudshell_docker.build.secretfds import MEMORY_FILESYSTEMS, filesystem_type
+from cloudshell_docker.imagebuild.secretfds import MEMORY_FILESYSTEMS, filesystem_type
 from tests.support.awsenv import ACCOUNT, moto_client, moto_role
 from tests.support.endpoint import CredentialsEndpoint, IssuedCredentials
 from tests.support.engine import docker, unique_name

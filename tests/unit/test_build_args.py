@@ -8,11 +8,11 @@ import subprocess
 
 import pytest
 
-from cloudshell_docker.build.args import BUILD_OWN_FLAGS, parse_build_args, split_build_command
-from cloudshell_docker.build.command import build_argv
-from cloudshell_docker.build.flags import BUILD_FLAGS, BUILD_TABLE
-from cloudshell_docker.build.helptext import build_help_head
 from cloudshell_docker.errors import UsageError
+from cloudshell_docker.imagebuild.args import BUILD_OWN_FLAGS, parse_build_args, split_build_command
+from cloudshell_docker.imagebuild.command import build_argv
+from cloudshell_docker.imagebuild.flags import BUILD_FLAGS, BUILD_TABLE
+from cloudshell_docker.imagebuild.helptext import build_help_head
 from cloudshell_docker.options.own import OWN_FLAGS
 
 ROLE = "arn:aws:iam::123456789012:role/builder"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cloudshell_docker.build.buildkit import buildkit_environ, check_buildkit, parse_cli_version
 from cloudshell_docker.errors import ExitCode, UsageError
+from cloudshell_docker.imagebuild.buildkit import buildkit_environ, check_buildkit, parse_cli_version
 
 
 @pytest.mark.parametrize(("value", "expected"), [(None, "1"), ("", "1"), ("1", "1"), ("true", "true"), ("T", "T")])

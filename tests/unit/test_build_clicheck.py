@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from cloudshell_docker.build.clicheck import check_builtin_buildkit_flags, validate_extra_host_2010, validate_tag
-from cloudshell_docker.build.command import _without_own_options
 from cloudshell_docker.errors import DockerUsageError, UsageError
+from cloudshell_docker.imagebuild.clicheck import check_builtin_buildkit_flags, validate_extra_host_2010, validate_tag
+from cloudshell_docker.imagebuild.command import _without_own_options
 from cloudshell_docker.options.values.gocompat import GoValueError
 
 HEX = "0123456789abcdef" * 4

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from cloudshell_docker.build.args import parse_build_args
-from cloudshell_docker.build.dockerfile import UNKNOWN_ID, Unseeable, secret_ids_built
-from cloudshell_docker.build.needs import dockerfile_path, needs_credentials
+from cloudshell_docker.imagebuild.args import parse_build_args
+from cloudshell_docker.imagebuild.dockerfile import UNKNOWN_ID, Unseeable, secret_ids_built
+from cloudshell_docker.imagebuild.needs import dockerfile_path, needs_credentials
 
 AWS = "--mount=type=secret,id=aws,target=/root/.aws/credentials"
 

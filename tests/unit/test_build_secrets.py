@@ -11,18 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from cloudshell_docker.build import secretfds
-from cloudshell_docker.build.leaks import refuse_leaks, secret_id
-from cloudshell_docker.build.secretfds import (
+from cloudshell_docker.credentials.model import AwsCredentials
+from cloudshell_docker.errors import CredentialError, CsDockerError, UsageError
+from cloudshell_docker.imagebuild import secretfds
+from cloudshell_docker.imagebuild.leaks import refuse_leaks, secret_id
+from cloudshell_docker.imagebuild.secretfds import (
     filesystem_type,
     memfd_sources,
     memory_backed_dir,
     secret_sources,
     tmpfs_sources,
 )
-from cloudshell_docker.build.secretfiles import config_file, credentials_file
-from cloudshell_docker.credentials.model import AwsCredentials
-from cloudshell_docker.errors import CredentialError, CsDockerError, UsageError
+from cloudshell_docker.imagebuild.secretfiles import config_file, credentials_file
 
 CREDS = AwsCredentials("ASIAEXAMPLE", "wJalr/secret+key", "FwoG/token==")
 

@@ -22,9 +22,9 @@ from __future__ import annotations
 import os
 import stat
 
-from cloudshell_docker.build.args import BuildArgs
-from cloudshell_docker.build.dockerfile import UNKNOWN_ID, Unseeable, secret_ids_built
-from cloudshell_docker.build.secretfiles import CONFIG_SECRET_ID, CREDENTIALS_SECRET_ID
+from cloudshell_docker.imagebuild.args import BuildArgs
+from cloudshell_docker.imagebuild.dockerfile import UNKNOWN_ID, Unseeable, secret_ids_built
+from cloudshell_docker.imagebuild.secretfiles import CONFIG_SECRET_ID, CREDENTIALS_SECRET_ID
 
 __all__ = ["CSDOCKER_SECRET_IDS", "dockerfile_path", "needs_credentials"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cloudshell_docker.build.args import BUILD_OWN_FLAGS
+from cloudshell_docker.imagebuild.args import BUILD_OWN_FLAGS
 from cloudshell_docker.options.environ import variable_for
 
 __all__ = ["build_help_head"]

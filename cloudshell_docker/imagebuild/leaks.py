@@ -32,9 +32,9 @@ from __future__ import annotations
 import csv
 from collections.abc import Collection, Sequence
 
-from cloudshell_docker.build.secretfiles import CREDENTIALS_SECRET_ID
 from cloudshell_docker.credentials.model import is_credential_bearing
 from cloudshell_docker.errors import UsageError
+from cloudshell_docker.imagebuild.secretfiles import CREDENTIALS_SECRET_ID
 
 __all__ = ["refuse_leaks", "secret_id"]
 

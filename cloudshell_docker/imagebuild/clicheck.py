@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from cloudshell_docker.build.flags import BUILTIN_BUILDKIT_FLAGS
 from cloudshell_docker.errors import DockerUsageError, UsageError
+from cloudshell_docker.imagebuild.flags import BUILTIN_BUILDKIT_FLAGS
 from cloudshell_docker.options import pflag
 from cloudshell_docker.options.values.gocompat import GoValueError, go_parse_ip, go_quote
 from cloudshell_docker.options.values.lists import validate_env, validate_label

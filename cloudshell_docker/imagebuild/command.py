@@ -18,16 +18,21 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import NoReturn
 
-from cloudshell_docker.build.args import BUILD_OWN_FLAGS, BuildArgs, BuildCommand, parse_build_args
-from cloudshell_docker.build.buildkit import BUILDKIT_VARIABLE, buildkit_environ, check_buildkit, not_a_boolean
-from cloudshell_docker.build.clicheck import check_builtin_buildkit_flags
-from cloudshell_docker.build.leaks import refuse_leaks
-from cloudshell_docker.build.needs import needs_credentials
-from cloudshell_docker.build.secretfds import secret_sources
-from cloudshell_docker.build.secretfiles import CONFIG_SECRET_ID, CREDENTIALS_SECRET_ID, config_file, credentials_file
 from cloudshell_docker.commands.passthrough import exec_docker, require_docker
 from cloudshell_docker.credentials.session import credential_session
 from cloudshell_docker.errors import UsageError
+from cloudshell_docker.imagebuild.args import BUILD_OWN_FLAGS, BuildArgs, BuildCommand, parse_build_args
+from cloudshell_docker.imagebuild.buildkit import BUILDKIT_VARIABLE, buildkit_environ, check_buildkit, not_a_boolean
+from cloudshell_docker.imagebuild.clicheck import check_builtin_buildkit_flags
+from cloudshell_docker.imagebuild.leaks import refuse_leaks
+from cloudshell_docker.imagebuild.needs import needs_credentials
+from cloudshell_docker.imagebuild.secretfds import secret_sources
+from cloudshell_docker.imagebuild.secretfiles import (
+    CONFIG_SECRET_ID,
+    CREDENTIALS_SECRET_ID,
+    config_file,
+    credentials_file,
+)
 from cloudshell_docker.options.globalopts import GlobalOptions
 from cloudshell_docker.options.own import SOURCE_FLAGS
 
@@ -85,7 +90,7 @@ def build_command(prefix: Sequence[str], command: BuildCommand, global_options: 
     usage_environ = {**environ, BUILDKIT_VARIABLE: environ.get(BUILDKIT_VARIABLE) or "1"}
     parsed = _parse(prefix, command, usage_environ)
     if parsed.help_requested:
-        from cloudshell_docker.build.helptext import build_help_head
+        from cloudshell_docker.imagebuild.helptext import build_help_head
 
         sys.stdout.write(build_help_head())
         exec_docker([*prefix, *command.words, *parsed.kept], usage_environ)

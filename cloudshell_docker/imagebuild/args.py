@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from cloudshell_docker.build.flags import BUILD_TABLE, BUILDX_ROOT_TABLE
 from cloudshell_docker.errors import UsageError
+from cloudshell_docker.imagebuild.flags import BUILD_TABLE, BUILDX_ROOT_TABLE
 from cloudshell_docker.options import pflag
 from cloudshell_docker.options.own import OWN_FLAGS, OwnFlag, OwnValue
 from cloudshell_docker.options.values.gocompat import go_parse_bool

@@ -19,8 +19,8 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from cloudshell_docker.build.janitor import start_janitor
 from cloudshell_docker.errors import CsDockerError
+from cloudshell_docker.imagebuild.janitor import start_janitor
 
 __all__ = [
     "MEMORY_FILESYSTEMS",

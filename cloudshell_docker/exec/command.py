@@ -89,8 +89,8 @@ def exec_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
         return dry_run(prepared, global_options)
     session = prepared.options.open_session()
     engine = _engine_step(prepared.target.connect)
+    from cloudshell_docker.attach.terminal import Terminal
     from cloudshell_docker.exec.runner import check_tty, run_exec
-    from cloudshell_docker.run.terminal import Terminal
 
     terminal = Terminal.from_stdio()
     spec = _cleaned(prepared.spec, engine)

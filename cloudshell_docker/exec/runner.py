@@ -5,8 +5,8 @@ The order is the docker CLI's: the TTY check, the create (with the console size 
 the terminal goes raw for ``-it``, its size follows the terminal (``/exec/ID/resize``), and once
 the output has ended the exit code is read from ``GET /exec/ID/json``.
 
-Streams, raw mode, detach keys and the signal handling are the run's (run.streams, run.terminal,
-run.detachkeys, run.signals). Signals differ from a run's: ``docker exec`` relays none to the
+Streams, raw mode, detach keys and the signal handling are attach/'s (attach.streams, attach.terminal,
+attach.detachkeys, attach.signals). Signals differ from a run's: ``docker exec`` relays none to the
 command; at the first INT or TERM it lets go of the stream and exits 0 at once, leaving the
 command running in the container (docker CLI 28 does exactly that); the signals Go's runtime
 ignores (USR1, USR2, ALRM, the real-time ones, ...) are ignored; the rest (HUP, QUIT, ...) take
@@ -24,14 +24,14 @@ import time
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
+from cloudshell_docker.attach.detachkeys import DEFAULT_DETACH_KEYS, EscapeFilter, parse_detach_keys
+from cloudshell_docker.attach.signals import SignalRelay
+from cloudshell_docker.attach.streams import AttachStreams, StreamEvent
+from cloudshell_docker.attach.terminal import Terminal, size_tty
 from cloudshell_docker.engine.api import Engine
 from cloudshell_docker.engine.apiversions import version_tuple
 from cloudshell_docker.errors import EngineError, ExitCode, UsageError
 from cloudshell_docker.exec.spec import ExecSpec
-from cloudshell_docker.run.detachkeys import DEFAULT_DETACH_KEYS, EscapeFilter, parse_detach_keys
-from cloudshell_docker.run.signals import SignalRelay
-from cloudshell_docker.run.streams import AttachStreams, StreamEvent
-from cloudshell_docker.run.terminal import Terminal, size_tty
 
 __all__ = ["check_tty", "run_exec"]
 

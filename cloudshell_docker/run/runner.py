@@ -19,18 +19,18 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from cloudshell_docker.attach.detachkeys import DEFAULT_DETACH_KEYS, EscapeFilter, parse_detach_keys
+from cloudshell_docker.attach.signals import SignalRelay, quiet_thread
+from cloudshell_docker.attach.streams import AttachStreams, StreamEvent
+from cloudshell_docker.attach.terminal import Terminal, size_tty
 from cloudshell_docker.engine.api import DaemonError, Engine, PendingWait, WaitOutcome
 from cloudshell_docker.errors import CsDockerError, EngineError, ExitCode, UsageError
 from cloudshell_docker.options.values.reference import InvalidReference, parse_image
 from cloudshell_docker.registry.auth import RegistryAuth
 from cloudshell_docker.run.cidfile import CidFile
-from cloudshell_docker.run.detachkeys import DEFAULT_DETACH_KEYS, EscapeFilter, parse_detach_keys
 from cloudshell_docker.run.exitstatus import run_failure
 from cloudshell_docker.run.pull import ProgressDisplay, pull_image
-from cloudshell_docker.run.signals import SignalRelay, quiet_thread
 from cloudshell_docker.run.spec import RunSpec
-from cloudshell_docker.run.streams import AttachStreams, StreamEvent
-from cloudshell_docker.run.terminal import Terminal, size_tty
 
 __all__ = ["RunHooks", "run_container"]
 

@@ -93,7 +93,7 @@ def test_the_scan_sees_the_imports_that_are_there():
     assert any(found.module == "typer" and found.module_level for found in scanned["cli/app.py"])
     assert any(found.module == "boto3" and not found.module_level for found in scanned["credentials/sts.py"])
     assert any(found.module == "boto3" and not found.module_level for found in scanned["registry/ecr.py"])
-    assert {"relay/network.py", "relay/follower.py", "run/runner.py", "run/streams.py"} <= set(scanned)
+    assert {"relay/network.py", "relay/follower.py", "run/runner.py", "attach/streams.py"} <= set(scanned)
 
 
 @pytest.mark.parametrize(("source", "expected"), [

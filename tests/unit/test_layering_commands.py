@@ -40,8 +40,8 @@ def test_the_commands_reach_the_engine_side_lazily(path):
 
 def test_the_exec_runner_reuses_the_runs_stream_terminal_signal_and_detach_key_modules():
     loaded = module_level_package_imports((PACKAGE / "exec/runner.py").read_text(encoding="utf-8"))
-    assert {"cloudshell_docker.run.streams", "cloudshell_docker.run.terminal", "cloudshell_docker.run.signals",
-            "cloudshell_docker.run.detachkeys"} <= loaded
+    assert {"cloudshell_docker.attach.streams", "cloudshell_docker.attach.terminal", "cloudshell_docker.attach.signals",
+            "cloudshell_docker.attach.detachkeys"} <= loaded
     assert not any(found.module == "docker" for found in package_imports()["exec/runner.py"])
 
 

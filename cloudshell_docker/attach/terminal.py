@@ -17,8 +17,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from cloudshell_docker.attach.signals import quiet_thread
 from cloudshell_docker.errors import EngineError
-from cloudshell_docker.run.signals import quiet_thread
 
 __all__ = ["Terminal", "make_raw_attributes", "size_tty"]
 

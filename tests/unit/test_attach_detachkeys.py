@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from cloudshell_docker.run.detachkeys import DEFAULT_DETACH_KEYS, EscapeFilter, parse_detach_keys
+from cloudshell_docker.attach.detachkeys import DEFAULT_DETACH_KEYS, EscapeFilter, parse_detach_keys
 
 
 @pytest.mark.parametrize(

@@ -22,9 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from cloudshell_docker.attach.detachkeys import EscapeFilter
+from cloudshell_docker.attach.signals import quiet_thread
 from cloudshell_docker.errors import EngineError, ExitCode
-from cloudshell_docker.run.detachkeys import EscapeFilter
-from cloudshell_docker.run.signals import quiet_thread
 
 __all__ = [
     "BUFFER_SIZE",

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from cloudshell_docker.attach.terminal import Terminal, size_tty
 from cloudshell_docker.errors import EngineError
-from cloudshell_docker.run.terminal import Terminal, size_tty
 
 
 @pytest.fixture

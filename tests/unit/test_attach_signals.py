@@ -9,14 +9,14 @@ import textwrap
 
 import pytest
 
-from cloudshell_docker.run.signals import signal_name
+from cloudshell_docker.attach.signals import signal_name
 
 # A child that starts a relay which prints each forwarded name, then sends itself the signals named
 # on its command line (one at a time, each after the previous was handled).
 CHILD = textwrap.dedent(
     """
     import os, signal, sys, threading, time
-    from cloudshell_docker.run.signals import SignalRelay
+    from cloudshell_docker.attach.signals import SignalRelay
     forwarded = []
     seen = threading.Event()
     def forward(name):

@@ -1,4 +1,4 @@
-"""The attach stream of a run: stdin to the container, its output to stdout and stderr, byte-exact.
+"""The attach stream of a run or an exec: stdin to the process, its output to stdout and stderr, byte-exact.
 
 Without a TTY the engine multiplexes stdout and stderr into frames (an 8-byte
 header: stream number, three zero bytes, payload length big-endian); they are

@@ -21,7 +21,7 @@ fi
 tests=(
   tests/unit/test_connect.py tests/unit/test_connect_endpoint.py tests/unit/test_relay_engine_calls.py
   tests/unit/test_runner_create.py tests/unit/test_runner_real_path.py tests/unit/test_runner_tls.py
-  tests/unit/test_runner_streams.py
+  tests/unit/test_attach_streams.py
   tests/e2e/test_run_inprocess.py tests/e2e/test_run_pull.py
   tests/e2e/test_run_errors.py::test_daemon_unreachable tests/e2e/test_run_errors.py::test_image_missing
   tests/e2e/test_run_errors.py::test_bad_docker_flags

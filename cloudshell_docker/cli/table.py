@@ -66,8 +66,8 @@ class Command:
 
 
 def _run(call: Call) -> int:
+    from cloudshell_docker.attach.signals import take_back_termination_signals
     from cloudshell_docker.run.command import run_command
-    from cloudshell_docker.run.signals import take_back_termination_signals
 
     take_back_termination_signals()  # as the docker CLI's main asks for INT and TERM at its start
 
@@ -76,8 +76,8 @@ def _run(call: Call) -> int:
 
 
 def _exec(call: Call) -> int:
+    from cloudshell_docker.attach.signals import take_back_termination_signals
     from cloudshell_docker.exec.command import exec_command
-    from cloudshell_docker.run.signals import take_back_termination_signals
 
     take_back_termination_signals()
 
@@ -104,7 +104,7 @@ def _transfer(call: Call) -> int | None:
     transfer = plan_transfer("pull" if name == "pull" else "push", call.argv, os.environ)
     if transfer is None:
         return None  # not an ECR private image, or a flag csdocker does not take over
-    from cloudshell_docker.run.signals import take_back_termination_signals
+    from cloudshell_docker.attach.signals import take_back_termination_signals
 
     take_back_termination_signals()
     return transfer_command(transfer, call.options)
@@ -135,7 +135,7 @@ COMMANDS: tuple[Command, ...] = (
             "Run a container with the AWS credentials injected",
             _run, "cloudshell_docker.run.flags:RUN_FLAGS", RUN_EXITS,
             preload=(*_ENGINE, "cloudshell_docker.run.command", "cloudshell_docker.run.runner",
-                     "cloudshell_docker.run.terminal")),
+                     "cloudshell_docker.attach.terminal")),
     Command("exec", (("exec",), ("container", "exec")),
             "Run a command in a running container with fresh credentials",
             _exec, "cloudshell_docker.exec.flags:EXEC_FLAGS", EXEC_EXITS,

@@ -1,4 +1,4 @@
-"""The only place that talks to the Docker engine (with ``run.runner``).
+"""The only place that talks to the Docker engine.
 
 ``endpoint`` (which engine, config.json), ``connect`` (the docker-py client, one ping),
 ``apiversions`` (the API versions spoken), ``api`` (the ``Engine`` facade everyone else uses),

@@ -89,8 +89,8 @@ def exec_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
         return dry_run(prepared, global_options)
     session = prepared.options.open_session()
     engine = _engine_step(prepared.target.connect)
-    from cloudshell_docker.exec.runner import check_tty, run_exec
-    from cloudshell_docker.run.terminal import Terminal
+    from cloudshell_docker.attach.terminal import Terminal
+    from cloudshell_docker.exec.runner import run_exec
 
     terminal = Terminal.from_stdio()
     spec = _cleaned(prepared.spec, engine)
@@ -98,9 +98,9 @@ def exec_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
     if info is None:
         raise EngineError(f"Error response from daemon: No such container: {spec.container}",
                           exit_code=ExitCode.ERROR)
+    # As the CLI: after the inspect (no such container first), before the exec is created (and credentials fetched).
+    terminal.check_tty(not spec.detach and spec.attach_stdin, spec.tty)
     if _running(info):  # else the engine's own refusal follows: no credentials for it
-        if not prepared.spec.detach:
-            check_tty(spec, terminal)
         spec = spec.with_env(under_users_env(spec.config.get("Env") or (), _variables(prepared, session, info, engine)))
     return run_exec(spec, engine, terminal)
 

@@ -76,9 +76,9 @@ def run_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
     # The engine before the credentials: a daemon that cannot be reached should fail the run
     # before anyone is asked for an MFA code or STS is called.
     engine = prepared.target.connect()
+    from cloudshell_docker.attach.terminal import Terminal
     from cloudshell_docker.run.apiversion import adapt_to_api
     from cloudshell_docker.run.runner import run_container
-    from cloudshell_docker.run.terminal import Terminal
 
     spec = adapt_to_api(prepared.spec, engine.api_version)
     with strategy.open(spec, engine) as injection:

@@ -7,30 +7,30 @@ start, so that neither output nor a quick exit is missed. ``--rm`` is the
 engine's AutoRemove (it is in the create body): a csdocker killed outright still
 leaves the removal to the engine, and the wait is for ``removed`` so that the
 container is gone when csdocker returns.
+
+The attached conversation (streams, raw mode, detach keys, signals, the TTY's size) is the one an
+exec has too, ``attach.session``; what is the run's own is here: the create, the start, the
+wait that gives the exit status, the hooks, the ``--cidfile``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ipaddress
-import os
-import queue
-import threading
-from dataclasses import dataclass
 from typing import Any, Protocol
 
-from cloudshell_docker.engine.api import DaemonError, Engine, PendingWait, WaitOutcome
-from cloudshell_docker.errors import CsDockerError, EngineError, ExitCode, UsageError
+from cloudshell_docker.attach.detachkeys import configured_detach_keys
+from cloudshell_docker.attach.session import AttachedSession
+from cloudshell_docker.attach.signals import quiet_thread
+from cloudshell_docker.attach.terminal import Terminal
+from cloudshell_docker.engine.api import DaemonError, Engine, PendingWait
+from cloudshell_docker.errors import CsDockerError, EngineError, ExitCode
 from cloudshell_docker.options.values.reference import InvalidReference, parse_image
 from cloudshell_docker.registry.auth import RegistryAuth
 from cloudshell_docker.run.cidfile import CidFile
-from cloudshell_docker.run.detachkeys import DEFAULT_DETACH_KEYS, EscapeFilter, parse_detach_keys
 from cloudshell_docker.run.exitstatus import run_failure
 from cloudshell_docker.run.pull import ProgressDisplay, pull_image
-from cloudshell_docker.run.signals import SignalRelay, quiet_thread
 from cloudshell_docker.run.spec import RunSpec
-from cloudshell_docker.run.streams import AttachStreams, StreamEvent
-from cloudshell_docker.run.terminal import Terminal, size_tty
 
 __all__ = ["RunHooks", "run_container"]
 
@@ -45,11 +45,6 @@ class RunHooks(Protocol):
     def finished(self, container_id: str, detached: bool) -> None:
         """On every way out once the container exists (``detached``: csdocker returns while it runs)."""
         ...
-
-
-@dataclass(frozen=True)
-class _Status:
-    outcome: WaitOutcome
 
 
 def run_container(spec: RunSpec, engine: Engine, terminal: Terminal, hooks: RunHooks | None = None,
@@ -73,26 +68,11 @@ class _ContainerRun:
         self.attach_stdin = attach and spec.attach_stdin
         self.attach_stdout = attach and spec.attach_stdout
         self.attach_stderr = attach and spec.attach_stderr
-        self.attached = self.attach_stdin or self.attach_stdout or self.attach_stderr
-        self.follow_size = spec.tty and terminal.stdout_is_terminal  # the container's TTY follows the terminal's
-        self.resize_ready = threading.Event()  # SIGWINCH resizes only once the container has started
         self.started = False
-        self.exit_seen = False  # the engine said the container exited (or was removed)
-
-    # -- messages ------------------------------------------------------------------------
-
-    def say(self, text: str, fd: int | None = None) -> None:
-        """A line for the person running it (stderr unless told), as the docker CLI prints it."""
-        data = memoryview(text.encode())
-        with contextlib.suppress(OSError):
-            while data:
-                data = data[os.write(self.terminal.stderr_fd if fd is None else fd, data):]
-
-    # -- the run ---------------------------------------------------------------------------
+        self.session: AttachedSession | None = None  # once the container exists
 
     def execute(self) -> int:
-        if self.attach_stdin and self.spec.tty and not self.terminal.stdin_is_terminal:
-            raise UsageError("the input device is not a TTY", exit_code=ExitCode.ERROR)
+        self.terminal.check_tty(self.attach_stdin, self.spec.tty)
         with contextlib.ExitStack() as held:  # holds hooks.finished once the container exists
             container_id = self.create_recorded(held)
             return self.start_and_follow(container_id)
@@ -135,7 +115,8 @@ class _ContainerRun:
     def finished(self, hooks: RunHooks, container_id: str) -> None:
         # Detached: csdocker returns while the container may still run (-d, detach keys,
         # a broken stream, the forced exit after three INT/TERM).
-        hooks.finished(container_id, self.started and not self.exit_seen)
+        exited = self.session is not None and self.session.exited  # the engine said it exited (or was removed)
+        hooks.finished(container_id, self.started and not exited)
 
     def discard(self, container_id: str) -> None:
         """Remove a container the run gives up on before starting it, with its anonymous volumes."""
@@ -150,7 +131,7 @@ class _ContainerRun:
         except InvalidReference as err:
             raise EngineError(str(err)) from None
         display = ProgressDisplay(None if spec.quiet else self.terminal.stderr_fd,
-                                  is_terminal=_isatty(self.terminal.stderr_fd))
+                                  is_terminal=self.terminal.stderr_is_terminal)
         platform = spec.platform.lower() if spec.platform else None
         if spec.pull == "always" and ref is not None:
             pull_image(self.engine, ref, platform=platform, display=display, auth=self.registry_auth)
@@ -161,11 +142,11 @@ class _ContainerRun:
             if err.status_code != 404 or ref is None or spec.pull != "missing":
                 raise
             if not spec.quiet:
-                self.say(f"Unable to find image '{ref.familiar_string()}' locally\n")
+                self.terminal.say(f"Unable to find image '{ref.familiar_string()}' locally\n")
             pull_image(self.engine, ref, platform=platform, display=display, auth=self.registry_auth)
             created = self.engine.create(config, name=spec.name, platform=platform)
         for warning in (*created.warnings, *_localhost_dns_warnings(config)):
-            self.say(f"WARNING: {warning}\n")
+            self.terminal.say(f"WARNING: {warning}\n")
         return created.id
 
     def create_body(self) -> dict[str, Any]:
@@ -181,45 +162,44 @@ class _ContainerRun:
 
     def start_and_follow(self, container_id: str) -> int:
         """Relay signals, attach (or print the ID), register the wait, start; then follow to the end."""
+        session = self.session = AttachedSession(
+            self.terminal, tty=self.spec.tty, stdin=self.attach_stdin, stdout=self.attach_stdout,
+            stderr=self.attach_stderr, resize=lambda rows, cols: self.engine.resize(container_id, rows, cols),
+            follow_size=self.spec.tty and self.terminal.stdout_is_terminal,  # the TTY follows stdout's terminal
+        )
         with contextlib.ExitStack() as held:
-            held.callback(self.relay_signals(container_id).stop)
-            if self.attached:
-                return self.start_attached(container_id, held)
+            forward = (lambda name: self.engine.kill(container_id, name)) if self.spec.sig_proxy else None
+            held.callback(session.relay_signals(forward=forward).stop)
+            if session.attached:
+                return self.start_attached(container_id, session, held)
             return self.start_unattached(container_id, held)
-
-    def relay_signals(self, container_id: str) -> SignalRelay:
-        def on_winch() -> None:
-            if self.resize_ready.is_set():
-                with contextlib.suppress(EngineError):
-                    self.resize(container_id)
-
-        return SignalRelay(
-            forward=(lambda name: self.engine.kill(container_id, name)) if self.spec.sig_proxy else None,
-            on_winch=on_winch if self.follow_size else None,
-            on_fatal=self.terminal.restore,
-            stderr_fd=self.terminal.stderr_fd,
-        ).start()
 
     def start_unattached(self, container_id: str, held: contextlib.ExitStack) -> int:
         # As the docker CLI does, the ID goes out while the run carries on.
-        printer = quiet_thread(lambda: self.say(f"{container_id}\n", self.terminal.stdout_fd), "csdocker-id")
+        printer = quiet_thread(lambda: self.terminal.say(f"{container_id}\n", self.terminal.stdout_fd),
+                               "csdocker-id")
         waiter = self.register_wait(container_id, held)
         held.callback(printer.join)  # the ID is out before csdocker returns, started or not
         self.start(container_id, waiter)
         return 0
 
-    def start_attached(self, container_id: str, held: contextlib.ExitStack) -> int:
-        events: queue.SimpleQueue[StreamEvent | _Status] = queue.SimpleQueue()
+    def start_attached(self, container_id: str, session: AttachedSession, held: contextlib.ExitStack) -> int:
         # The streams and the raw terminal: released with the rest, or first when the start fails.
         attachment = held.enter_context(contextlib.ExitStack())
-        streams = self.attach(container_id, events, attachment)
+        conn = self.engine.attach(container_id, stdin=self.attach_stdin, stdout=self.attach_stdout,
+                                  stderr=self.attach_stderr, detach_keys=self.spec.detach_keys)
+        session.open(conn, configured_detach_keys(self.spec.detach_keys, self.engine.general_config), attachment)
         waiter = self.register_wait(container_id, held)
         self.start(container_id, waiter, release_first=attachment)
-        if self.follow_size:
-            self.resize_ready.set()
-            size_tty(lambda: self.resize(container_id), self.say)
-        quiet_thread(lambda: events.put(_Status(waiter.result())), "csdocker-wait")
-        return self.follow(streams, events)
+        session.started()
+        ending = session.follow(waiter.result)
+        if ending.error is not None:
+            raise ending.error
+        if ending.status is None:
+            return 0  # detached (the detach keys) while the container runs
+        if ending.status.error is not None:
+            self.terminal.say(f"Error waiting for container: {ending.status.error}\n")
+        return ending.status.status_code
 
     def register_wait(self, container_id: str, held: contextlib.ExitStack) -> PendingWait:
         """The wait goes in before the start, so that a container that exits at once is seen exiting."""
@@ -239,95 +219,6 @@ class _ContainerRun:
             raise run_failure(err) from None
         self.started = True
 
-    def attach(
-        self, container_id: str, events: queue.SimpleQueue[Any], held: contextlib.ExitStack
-    ) -> AttachStreams:
-        spec = self.spec
-        conn = self.engine.attach(
-            container_id,
-            stdin=self.attach_stdin,
-            stdout=self.attach_stdout,
-            stderr=self.attach_stderr,
-            detach_keys=spec.detach_keys,
-        )
-        escape = None
-        if self.attach_stdin and spec.tty:
-            escape = EscapeFilter(self.detach_keys())
-            held.callback(self.terminal.make_raw())  # make_raw returns the restore
-        # With a TTY there is one stream, and the docker CLI sends stderr's share to stdout too.
-        err_fd = self.terminal.stdout_fd if spec.tty else self.terminal.stderr_fd
-        streams = AttachStreams(
-            conn,
-            events,
-            stdin_fd=self.terminal.stdin_fd if self.attach_stdin else None,
-            stdout_fd=self.terminal.stdout_fd if self.attach_stdout else None,
-            stderr_fd=err_fd if self.attach_stderr else None,
-            tty=spec.tty,
-            escape=escape,
-            restore_terminal=self.terminal.restore,
-        )
-        streams.start()
-        held.callback(streams.cancel)
-        return streams
-
-    def detach_keys(self) -> bytes:
-        keys = self.spec.detach_keys or str(self.engine.general_config.get("detachKeys") or "")
-        if not keys:
-            return DEFAULT_DETACH_KEYS
-        try:
-            return parse_detach_keys(keys)
-        except ValueError:
-            return DEFAULT_DETACH_KEYS  # the engine refuses such keys before it gets this far
-
-    def follow(self, streams: AttachStreams, events: queue.SimpleQueue[StreamEvent | _Status]) -> int:
-        """Until the stream ends and the exit status is in (the docker CLI's select)."""
-        status: WaitOutcome | None = None
-        stream_over = False
-        stream_error: CsDockerError | None = None
-        while True:
-            event = events.get()
-            if isinstance(event, _Status):
-                status = event.outcome
-                self.exit_seen = True
-                if stream_over:
-                    break
-                if not streams.has_output:
-                    streams.cancel()  # only stdin is attached: nothing more to wait for
-                    break
-                continue
-            if event.kind == "detached":
-                if status is None:
-                    return 0
-                break
-            if event.kind == "input" and streams.has_output:
-                continue  # output goes on until the engine ends it
-            stream_over = True
-            if status is not None:
-                break  # the exit status came first: whatever the stream says now is moot
-            if event.error is not None:
-                stream_error = event.error
-                break
-        if stream_error is not None:
-            raise stream_error
-        if status is None:
-            status = self.wait_status(events)
-        if status.error is not None:
-            self.say(f"Error waiting for container: {status.error}\n")
-        return status.status_code
-
-    def wait_status(self, events: queue.SimpleQueue[StreamEvent | _Status]) -> WaitOutcome:
-        while True:
-            event = events.get()
-            if isinstance(event, _Status):
-                self.exit_seen = True
-                return event.outcome
-
-    def resize(self, container_id: str) -> None:
-        rows, cols = self.terminal.size()
-        if rows == 0 and cols == 0:
-            return
-        self.engine.resize(container_id, rows, cols)
-
 
 def _localhost_dns_warnings(config: dict[str, Any]) -> list[str]:
     """The docker CLI's own warning for a loopback --dns (the first one only)."""
@@ -339,11 +230,4 @@ def _localhost_dns_warnings(config: dict[str, Any]) -> list[str]:
         if address.is_loopback:
             return [f"Localhost DNS ({address}) may fail in containers."]
     return []
-
-
-def _isatty(fd: int) -> bool:
-    try:
-        return os.isatty(fd)
-    except OSError:
-        return False
 

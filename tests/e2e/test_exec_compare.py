@@ -196,6 +196,14 @@ def test_container_references_as_the_clis_client_cleans_them(endpoint, box, refe
     assert mine.returncode in (0, 1)
 
 
+@pytest.mark.parametrize("container", ["stopped", "paused"])
+def test_the_tty_check_comes_before_the_engines_refusal(endpoint, refusing, container):
+    # The CLI checks the TTY after the inspect and before the create, whatever the container's state.
+    mine, _ = same(endpoint, ["-it", refusing[container], "true"])
+    assert (mine.returncode, first_line(mine.stderr)) == (1, "the input device is not a TTY")
+    assert endpoint.issued == []
+
+
 def test_a_stopped_container(endpoint, busybox, names):
     name = names.new("stopped")
     docker("create", "--name", name, busybox, "true", check=True)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from cloudshell_docker.attach.terminal import Terminal
 from cloudshell_docker.engine.api import Engine
 from cloudshell_docker.engine.connect import connect
 from cloudshell_docker.errors import CsDockerError, EngineError, ExitCode, UsageError
@@ -21,7 +22,6 @@ from cloudshell_docker.run.apiversion import adapt_to_api
 from cloudshell_docker.run.parse import parse_run_args
 from cloudshell_docker.run.runner import run_container
 from cloudshell_docker.run.spec import RunSpec
-from cloudshell_docker.run.terminal import Terminal
 from cloudshell_docker.run.translate import translate
 from tests.support.engine import REPO, containers_labelled, docker
 from tests.support.proc import clean_env

@@ -17,6 +17,7 @@ from tests.support import compare
 TESTS = Path(__file__).resolve().parents[1]
 RUNNER_TEST_FILES = sorted([
     *TESTS.glob("unit/test_runner_*.py"),
+    *TESTS.glob("unit/test_attach_*.py"),
     *TESTS.glob("e2e/test_run_*.py"),
     *(TESTS / "support" / name for name in ("compare.py", "ptyrun.py", "registry.py")),
 ])

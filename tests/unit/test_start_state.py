@@ -12,7 +12,7 @@ import subprocess
 import sys
 import textwrap
 
-from cloudshell_docker.run.signals import take_back_termination_signals
+from cloudshell_docker.attach.signals import take_back_termination_signals
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

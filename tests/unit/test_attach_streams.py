@@ -12,9 +12,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from cloudshell_docker.attach.detachkeys import EscapeFilter
+from cloudshell_docker.attach.streams import StreamFailure, copy_frames, copy_raw, copy_stdin
 from cloudshell_docker.engine.api import Hijacked
-from cloudshell_docker.run.detachkeys import EscapeFilter
-from cloudshell_docker.run.streams import StreamFailure, copy_frames, copy_raw, copy_stdin
 
 
 def frame(kind: int, payload: bytes) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import pty
+import signal
 import struct
 import termios
 import threading
@@ -12,8 +13,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from cloudshell_docker.errors import EngineError
-from cloudshell_docker.run.terminal import Terminal, size_tty
+from cloudshell_docker.attach.terminal import Terminal, size_tty
+from cloudshell_docker.errors import EngineError, UsageError
 
 
 @pytest.fixture
@@ -137,3 +138,67 @@ def test_size_tty_gives_up_after_ten_retries_and_says_so_once():
         threading.Event().wait(0.05)
     assert calls.calls == 11
     assert calls.said == ["failed to resize tty, using default size\n"]
+
+
+@pytest.mark.parametrize(("attach_stdin", "tty"), [(True, True), (True, False), (False, True), (False, False)])
+def test_check_tty_refuses_a_tty_for_an_attached_stdin_that_is_not_a_terminal(attach_stdin, tty):
+    read_end, write_end = os.pipe()
+    try:
+        terminal = Terminal(read_end, write_end, write_end)
+        if attach_stdin and tty:
+            with pytest.raises(UsageError) as refused:
+                terminal.check_tty(attach_stdin, tty)
+            assert (refused.value.message, refused.value.exit_code) == ("the input device is not a TTY", 1)
+        else:
+            terminal.check_tty(attach_stdin, tty)
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+
+
+def test_check_tty_takes_a_terminal_on_stdin(tty):
+    _, fd = tty
+    Terminal(fd, fd, fd).check_tty(True, True)
+
+
+def test_say_writes_all_of_it_when_signals_cut_its_writes_short():
+    # A write to a full pipe that a signal interrupts returns what it wrote so far: the rest must follow.
+    # (exec's own say wrote once and dropped the rest.)
+    read_end, write_end = os.pipe()
+    text = "".join(f"line {n:06d} of what csdocker says\n" for n in range(40000))  # ~1.3 MB, the pipe holds 64 KiB
+    received = bytearray()
+    done = threading.Event()
+
+    def read_slowly() -> None:
+        while chunk := os.read(read_end, 4096):
+            received.extend(chunk)
+            done.wait(0.0002)
+
+    def interrupt(main: int) -> None:
+        while not done.wait(0.001):
+            signal.pthread_kill(main, signal.SIGUSR1)
+
+    previous = signal.signal(signal.SIGUSR1, lambda *_: None)
+    reader = threading.Thread(target=read_slowly)
+    interrupter = threading.Thread(target=interrupt, args=(threading.get_ident(),))
+    try:
+        reader.start()
+        interrupter.start()
+        Terminal(0, 1, write_end).say(text)
+    finally:
+        done.set()
+        interrupter.join()
+        signal.signal(signal.SIGUSR1, previous)
+        os.close(write_end)
+        reader.join()
+        os.close(read_end)
+    assert received.decode() == text
+
+
+def test_say_keeps_quiet_when_the_stream_has_gone():
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        Terminal(0, 1, write_end).say("nobody reads this\n")  # EPIPE (SIGPIPE is ignored): no error
+    finally:
+        os.close(write_end)

@@ -9,14 +9,14 @@ import textwrap
 
 import pytest
 
-from cloudshell_docker.run.signals import signal_name
+from cloudshell_docker.attach.signals import signal_name
 
 # A child that starts a relay which prints each forwarded name, then sends itself the signals named
 # on its command line (one at a time, each after the previous was handled).
 CHILD = textwrap.dedent(
     """
     import os, signal, sys, threading, time
-    from cloudshell_docker.run.signals import SignalRelay
+    from cloudshell_docker.attach.signals import SignalRelay
     forwarded = []
     seen = threading.Event()
     def forward(name):
@@ -102,3 +102,42 @@ def test_without_proxy_winch_only_resizes():
     assert done.returncode == 0, done.stderr
     assert "winch" in done.stdout
     assert "forwarded" not in done.stdout
+
+
+# An exec's relay: nothing forwarded, the first INT lets go, the signals Go ignores ignored while it is installed.
+EXEC_CHILD = textwrap.dedent(
+    """
+    import os, signal, sys, time
+    from cloudshell_docker.attach.signals import GO_IGNORED, SignalRelay
+    def let_go():
+        print("let go", flush=True)
+        raise SystemExit(0)
+    relay = SignalRelay(forward=None, on_fatal=lambda: print("restored", flush=True), on_termination=let_go,
+                        ignore=GO_IGNORED).start()
+    try:
+        for name in sys.argv[1:]:
+            os.kill(os.getpid(), getattr(signal, "SIG" + name))
+            time.sleep(0.05)
+        print("alive", flush=True)
+    finally:
+        relay.stop()
+        print("given back", signal.getsignal(signal.SIGUSR1) is signal.SIG_DFL, flush=True)
+    """
+)
+
+
+def exec_child(*signals: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", EXEC_CHILD, *signals], capture_output=True, text=True, timeout=60)
+
+
+def test_an_exec_relay_ignores_what_go_ignores_and_gives_it_back():
+    done = exec_child("USR1", "USR2", "ALRM", "IO", "PROF")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["alive", "given back True"]
+
+
+def test_an_exec_relay_lets_go_at_the_first_int_and_dies_of_hup():
+    done = exec_child("INT", "USR1")
+    assert (done.returncode, done.stdout.splitlines()) == (0, ["let go", "given back True"])
+    done = exec_child("HUP")
+    assert (done.returncode, done.stdout.splitlines()) == (-signal.SIGHUP, ["restored"])

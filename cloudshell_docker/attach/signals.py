@@ -1,11 +1,13 @@
-"""Signals csdocker receives during a run, relayed as the docker CLI relays them.
+"""Signals csdocker receives while attached (a run, an exec), handled as the docker CLI handles them.
 
 With ``--sig-proxy`` (the default) the docker CLI catches every signal and sends
 each to the container (``POST /containers/ID/kill?signal=NAME``), except CHLD,
 PIPE and URG; it never dies of one itself. Without it, other signals take their
 default action. Either way it counts INT and TERM: at the third it gives up,
 prints ``got 3 SIGTERM/SIGINTs, forcefully exiting``, gives the terminal back and
-exits 1 (the way out of a container that ignores them).
+exits 1 (the way out of a container that ignores them). An exec's CLI relays none:
+the first INT or TERM lets go (``on_termination``), the signals Go's runtime ignores are
+ignored (``ignore=GO_IGNORED``), the others take their default action.
 
 Python runs signal handlers in the main thread only, so the handlers here just
 queue the signal and a relay thread makes the HTTP call. The threads csdocker
@@ -25,7 +27,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["FORCED_EXIT_MESSAGE", "NOT_FORWARDED", "SignalRelay", "quiet_thread", "signal_name",
+__all__ = ["FORCED_EXIT_MESSAGE", "GO_IGNORED", "NOT_FORWARDED", "SignalRelay", "quiet_thread", "signal_name",
            "take_back_termination_signals"]
 
 NOT_FORWARDED = frozenset({signal.SIGCHLD, signal.SIGPIPE, signal.SIGURG})
@@ -39,6 +41,12 @@ _HARMLESS = frozenset({signal.SIGCHLD, signal.SIGURG, signal.SIGWINCH, signal.SI
                        signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU, signal.SIGPIPE})
 _ALIASES: dict[int, str] = {signal.SIGABRT: "ABRT", signal.SIGIO: "IO", signal.SIGCHLD: "CHLD"}
 _ALL = frozenset(signal.valid_signals()) - {0}
+# Signals a Go program that asks for none of them ignores (Go's runtime drops them unless told otherwise):
+# the docker CLI during an exec. The others (HUP, QUIT, ABRT, ...) still end it.
+GO_IGNORED = frozenset({
+    signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM, signal.SIGXCPU, signal.SIGXFSZ, signal.SIGVTALRM,
+    signal.SIGPROF, signal.SIGIO, signal.SIGPWR, *range(signal.SIGRTMIN, signal.SIGRTMAX + 1),
+})
 
 
 def signal_name(signum: int) -> str | None:
@@ -93,6 +101,8 @@ class SignalRelay:
     runs before csdocker dies of a signal it does not relay (restores the terminal).
     ``on_termination()``, when given, is called for each INT and TERM instead of counting them
     to three (``docker exec`` gives up at the first: it runs in the main thread and may raise).
+    ``ignore``: signals ignored while the relay is installed (``GO_IGNORED`` for an exec), before
+    anything else is installed, so that none of them is taken for one to die of.
     """
 
     def __init__(
@@ -102,9 +112,11 @@ class SignalRelay:
         on_winch: Callable[[], None] | None = None,
         on_fatal: Callable[[], None] | None = None,
         on_termination: Callable[[], None] | None = None,
+        ignore: frozenset[int] = frozenset(),
         stderr_fd: int = 2,
     ) -> None:
         self.forward = forward
+        self.ignore = ignore
         self.on_termination = on_termination
         self.on_winch = on_winch
         self.on_fatal = on_fatal
@@ -123,6 +135,8 @@ class SignalRelay:
     def start(self) -> SignalRelay:
         if threading.current_thread() is not threading.main_thread():
             return self  # signal handlers can only be set from the main thread
+        for signum in sorted(self.ignore):
+            self._install(signum, signal.SIG_IGN)
         self._threads.append(quiet_thread(self._relay, "csdocker-signals"))
         if self.forward is not None:
             for signum in sorted(_ALL - _UNCATCHABLE - NOT_FORWARDED - _FAULTS - set(_TERMINATION)):
@@ -153,10 +167,10 @@ class SignalRelay:
             signal.pthread_sigmask(signal.SIG_SETMASK, self._old_mask)
             self._old_mask = None
 
-    def _install(self, signum: int, handler: Callable[[int, Any], None]) -> None:
+    def _install(self, signum: int, handler: Callable[[int, Any], None] | signal.Handlers) -> None:
         # Some signals are not settable (the C library keeps a few for itself).
         with contextlib.suppress(OSError, ValueError):
-            self._previous[signum] = signal.signal(signum, handler)
+            self._previous.setdefault(signum, signal.signal(signum, handler))  # the first one is the one to give back
 
     def _queue_it(self, signum: int, _frame: Any) -> None:
         self._queue.put(signum)  # SimpleQueue.put is safe in a signal handler

@@ -6,7 +6,13 @@ import random
 
 import pytest
 
-from cloudshell_docker.run.detachkeys import DEFAULT_DETACH_KEYS, EscapeFilter, parse_detach_keys
+from cloudshell_docker.attach.detachkeys import (
+    DEFAULT_DETACH_KEYS,
+    EscapeFilter,
+    configured_detach_keys,
+    detach_sequence,
+    parse_detach_keys,
+)
 
 
 @pytest.mark.parametrize(
@@ -140,3 +146,19 @@ def test_longer_sequence_broken_across_reads_sends_what_was_typed():
 
 def test_no_keys_passes_everything():
     assert EscapeFilter(b"").feed(b"\x10\x11") == (b"\x10\x11", False)
+
+
+@pytest.mark.parametrize(("given", "config", "expected"), [
+    ("ctrl-a", {"detachKeys": "ctrl-b"}, "ctrl-a"),  # --detach-keys wins
+    (None, {"detachKeys": "ctrl-b"}, "ctrl-b"),  # else config.json's
+    ("", {"detachKeys": "ctrl-b"}, "ctrl-b"),
+    (None, {}, ""),  # else the default
+])
+def test_the_keys_in_force_are_the_flags_then_config_jsons(given, config, expected):
+    assert configured_detach_keys(given, config) == expected
+
+
+@pytest.mark.parametrize(("keys", "expected"), [("", DEFAULT_DETACH_KEYS), ("ctrl-x,x", b"\x18x"),
+                                                ("nonsense", DEFAULT_DETACH_KEYS)])
+def test_the_sequence_watched_for_falls_back_to_the_default(keys, expected):
+    assert detach_sequence(keys) == expected

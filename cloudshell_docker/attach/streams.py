@@ -1,4 +1,4 @@
-"""The attach stream of a run: stdin to the container, its output to stdout and stderr, byte-exact.
+"""The attach stream of a run or an exec: stdin to the process, its output to stdout and stderr, byte-exact.
 
 Without a TTY the engine multiplexes stdout and stderr into frames (an 8-byte
 header: stream number, three zero bytes, payload length big-endian); they are
@@ -22,9 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from cloudshell_docker.attach.detachkeys import EscapeFilter
+from cloudshell_docker.attach.signals import quiet_thread
 from cloudshell_docker.errors import EngineError, ExitCode
-from cloudshell_docker.run.detachkeys import EscapeFilter
-from cloudshell_docker.run.signals import quiet_thread
 
 __all__ = [
     "BUFFER_SIZE",

@@ -17,8 +17,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from cloudshell_docker.errors import EngineError
-from cloudshell_docker.run.signals import quiet_thread
+from cloudshell_docker.attach.signals import quiet_thread
+from cloudshell_docker.errors import EngineError, ExitCode, UsageError
 
 __all__ = ["Terminal", "make_raw_attributes", "size_tty"]
 
@@ -41,7 +41,7 @@ def make_raw_attributes(attributes: list[Any]) -> list[Any]:
 
 
 class Terminal:
-    """stdin, stdout and stderr of a run, and what the terminal behind them can do."""
+    """stdin, stdout and stderr of a run or an exec, and what the terminal behind them can do."""
 
     def __init__(self, stdin_fd: int = 0, stdout_fd: int = 1, stderr_fd: int = 2, *, allow_raw: bool = True) -> None:
         self.stdin_fd = stdin_fd
@@ -66,6 +66,10 @@ class Terminal:
     @property
     def stdout_is_terminal(self) -> bool:
         return _isatty(self.stdout_fd)
+
+    @property
+    def stderr_is_terminal(self) -> bool:
+        return _isatty(self.stderr_fd)
 
     def size(self) -> tuple[int, int]:
         """(rows, columns) of the terminal on stdout; (0, 0) when stdout is not one."""
@@ -100,6 +104,19 @@ class Terminal:
     @property
     def is_raw(self) -> bool:
         return self._saved is not None
+
+    def check_tty(self, attach_stdin: bool, tty: bool) -> None:
+        """The docker CLI's CheckTty: a TTY with stdin attached needs a terminal on stdin (exit 1 otherwise)."""
+        if attach_stdin and tty and not self.stdin_is_terminal:
+            raise UsageError("the input device is not a TTY", exit_code=ExitCode.ERROR)
+
+    def say(self, text: str, fd: int | None = None) -> None:
+        """A line for the person at the terminal (stderr unless told), as the docker CLI prints it: written
+        whole (a write a signal cuts short goes on), nothing said when the stream has gone."""
+        data = memoryview(text.encode())
+        with contextlib.suppress(OSError):
+            while data:
+                data = data[os.write(self.stderr_fd if fd is None else fd, data):]
 
 
 def size_tty(resize: Callable[[], None], say: Callable[[str], None]) -> None:

@@ -7,7 +7,10 @@ fails (the held keys are sent after all).
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_DETACH_KEYS", "EscapeFilter", "parse_detach_keys"]
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["DEFAULT_DETACH_KEYS", "EscapeFilter", "configured_detach_keys", "detach_sequence", "parse_detach_keys"]
 
 DEFAULT_DETACH_KEYS = b"\x10\x11"  # ctrl-p, ctrl-q
 
@@ -29,6 +32,23 @@ def parse_detach_keys(keys: str) -> bytes:
         else:
             raise ValueError(f"Unknown character: '{key}'")
     return bytes(codes)
+
+
+def configured_detach_keys(given: str | None, general_config: Mapping[str, Any]) -> str:
+    """The detach keys in force, as the docker CLI picks them: ``--detach-keys``, else config.json's
+    ``detachKeys``; "" for the default."""
+    return given or str(general_config.get("detachKeys") or "")
+
+
+def detach_sequence(keys: str) -> bytes:
+    """The bytes stdin is watched for: ``keys`` read, the default when there are none (or when they do not
+    read: the engine refuses such keys at attach or exec create, before a session gets this far)."""
+    if not keys:
+        return DEFAULT_DETACH_KEYS
+    try:
+        return parse_detach_keys(keys)
+    except ValueError:
+        return DEFAULT_DETACH_KEYS
 
 
 class EscapeFilter:

@@ -65,7 +65,7 @@ COMMANDS = [
     ["-H", "unix:///var/run/docker.sock", "ps", "--filter", "name={box}", "--format", "{{.Names}}"],
     ["--host=unix:///var/run/docker.sock", "-D", "inspect", "--format", "{{.Name}}", "{box}"],
     ["--log-level", "error", "container", "inspect", "--format", "{{.Id}}", "{box}"],
-    ["top", "{box}"],
+    ["top", "{box}", "-o", "pid,ppid,args"],  # not ps's default C column: CPU use moves between two calls
     ["help", "ps"],
     ["ps", "--help"],
 ]

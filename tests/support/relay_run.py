@@ -125,6 +125,8 @@ def port_refuses(url: str) -> bool:
             return False
     except ConnectionRefusedError:
         return True
+    except ConnectionResetError:
+        return False  # the listener closed with this connection queued: it is going; ask again
 
 
 def followers_of(container_id: str) -> list[int]:

@@ -230,7 +230,7 @@ def test_the_refresher_fetches_new_credentials_before_anyone_asks():
         first = keeper.prime()
         keeper.start()
         try:
-            deadline = time.monotonic() + 20
+            deadline = time.monotonic() + 60  # only a hang takes this long (two rotations: about 2 s)
             while keeper.rotations < 2 and time.monotonic() < deadline:
                 time.sleep(0.1)
         finally:

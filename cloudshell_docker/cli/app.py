@@ -34,6 +34,18 @@ app = typer.Typer(
 )
 
 
+class _Command(typer.core.TyperCommand):
+    """A Typer command whose help shows a switch as a switch: Typer (0.29, on its own click) labels every
+    boolean option ``<bool>``, ``--help`` too, as if it took a value. An empty metavar shows nothing."""
+
+    def get_params(self, ctx: Any) -> list[Any]:  # typer._click.core.Context -> its Parameters
+        params = super().get_params(ctx)
+        for param in params:
+            if getattr(param, "is_flag", False) and param.metavar is None:
+                param.metavar = ""
+        return params
+
+
 def global_options(ctx: typer.Context) -> GlobalOptions:
     return ctx.obj if isinstance(ctx.obj, GlobalOptions) else GlobalOptions()
 
@@ -107,7 +119,7 @@ FORMAT_HELP = (
 )
 
 
-@app.command("env")
+@app.command("env", cls=_Command)
 @with_source_options
 def env_cmd(
     options: CommandOptions,
@@ -119,7 +131,7 @@ def env_cmd(
     return env_command(options, fmt)
 
 
-@app.command("whoami")
+@app.command("whoami", cls=_Command)
 @with_source_options
 def whoami_cmd(options: CommandOptions) -> int:
     """Show who the credentials are: identity, source, region, time left."""

@@ -60,16 +60,6 @@ def _own_given(argv: Sequence[str]) -> str | None:
     return None
 
 
-def _last(parsed: ParsedArgs, name: str) -> str | bool | None:
-    values = parsed.values(name)
-    return values[-1] if values else None
-
-
-def _on(value: str | bool | None) -> bool:
-    """A boolean flag's setting (the parser has checked its spelling: ``=false``, ``=0``, ...)."""
-    return value is True or (isinstance(value, str) and go_parse_bool(value))
-
-
 @dataclass(frozen=True)
 class Transfer:
     """A pull or push csdocker makes itself."""
@@ -115,12 +105,12 @@ def _transfer(command: Command, parsed: ParsedArgs, environ: Mapping[str, str]) 
         return None
     taken = TAKEN_OVER[command]
     table = _TABLES[command]
-    for name, value in parsed.flags:
+    for name, value in parsed.converted.items:
         flag = table.by_long(name)
-        if name not in taken and (flag is None or flag.takes_value or _on(value)):
+        if name not in taken and (flag is None or flag.takes_value or value is True):
             return None  # given, and not csdocker's to do (``-a=false`` is as good as absent)
-    trust_off = _last(parsed, "--disable-content-trust")  # docker's default: not DOCKER_CONTENT_TRUST
-    if (not _on(trust_off)) if trust_off is not None else _content_trust(environ):
+    # docker's default for --disable-content-trust: not DOCKER_CONTENT_TRUST
+    if not parsed.switch("--disable-content-trust", not _content_trust(environ)):
         return None  # signed pulls and pushes are the docker CLI's
     try:
         ref = parse_image(parsed.positionals[0])
@@ -128,9 +118,9 @@ def _transfer(command: Command, parsed: ParsedArgs, environ: Mapping[str, str]) 
         return None
     if ref is None or parse_ecr_host(ref.domain) is None or (command == "push" and ref.digest):
         return None
-    platform = _last(parsed, "--platform") or environ.get("DOCKER_DEFAULT_PLATFORM") or None
-    return Transfer(command=command, ref=ref, quiet=_on(_last(parsed, "--quiet")),
-                    platform=str(platform).lower() if platform else None,
+    platform = parsed.text("--platform") or environ.get("DOCKER_DEFAULT_PLATFORM", "")
+    return Transfer(command=command, ref=ref, quiet=parsed.switch("--quiet"),
+                    platform=platform.lower() or None,
                     default_tag=ref.tag is None and ref.digest is None, own=dict(parsed.own))
 
 

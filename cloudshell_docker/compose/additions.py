@@ -47,8 +47,8 @@ __all__ = ["exec_with_additions"]
 BUILDING = frozenset({"build", "up", "create", "run", "watch"})
 
 
-def _names(entries: Iterable[str | bool]) -> set[str]:
-    return {str(entry).split("=", 1)[0] for entry in entries}
+def _names(entries: Iterable[str]) -> set[str]:
+    return {entry.split("=", 1)[0] for entry in entries}
 
 
 def _one_off(args: ComposeArgs, table_name: str) -> tuple[str | None, set[str]]:
@@ -56,10 +56,10 @@ def _one_off(args: ComposeArgs, table_name: str) -> tuple[str | None, set[str]]:
     parsed = parse(args.args, RUN_TABLE if table_name == "run" else EXEC_TABLE)
     if not parsed.positionals:
         return None, set()
-    variables = _names(parsed.values("--env"))
-    for path in parsed.values("--env-from-file"):
+    variables = _names(parsed.converted.texts("--env"))
+    for path in parsed.converted.texts("--env-from-file"):
         with contextlib.suppress(OSError):  # compose says what is wrong with it
-            variables |= set(read_dotenv(str(path)))
+            variables |= set(read_dotenv(path))
     return parsed.positionals[0], variables
 
 

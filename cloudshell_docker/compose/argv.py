@@ -37,7 +37,7 @@ class ComposeArgs:
         return dict(self.parsed.own)
 
     def values(self, name: str) -> list[str]:
-        return [str(value) for value in self.parsed.values(name)]
+        return self.parsed.converted.texts(name)
 
     @property
     def files(self) -> list[str]:

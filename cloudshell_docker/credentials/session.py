@@ -28,7 +28,8 @@ from cloudshell_docker.options.environ import attributed, merge_own
 from cloudshell_docker.options.own import OWN_FLAGS, OwnFlag, OwnValues, RunOwnOptions, run_own_options
 from cloudshell_docker.redact import register_secret
 
-__all__ = ["CommandOptions", "CredentialSession", "RedactedSource", "command_options", "credential_session"]
+__all__ = ["CommandOptions", "CredentialSession", "RedactedSource", "command_options", "credential_session",
+           "redacted"]
 
 
 class RedactedSource:
@@ -46,6 +47,12 @@ class RedactedSource:
         register_secret(creds.secret_access_key)
         register_secret(creds.session_token)
         return creds
+
+
+def redacted(source: CredentialSource) -> RedactedSource:
+    """``source`` wrapped in ``RedactedSource``, unless it already is: for a holder of a source that may
+    be handed one from outside the pipeline (the relay's keeper), so that it never registers twice."""
+    return source if isinstance(source, RedactedSource) else RedactedSource(source)
 
 
 @dataclass(frozen=True)
@@ -96,7 +103,7 @@ class CommandOptions:
         region = self.region
         with attributed(self.origins):
             source = select_source(self.own.source, self.environ, prompt=prompt)
-        return CredentialSession(RedactedSource(source), region, self.own.source.profile)
+        return CredentialSession(redacted(source), region, self.own.source.profile)
 
 
 def command_options(given: OwnValues, environ: Mapping[str, str],

@@ -7,6 +7,13 @@ SSL object must not be read and written by two threads at once. So the stream ru
 SSLObject over memory buffers: one lock around the TLS state, one around the socket's sending
 side (records leave in the order they were made), the blocking receive outside both, and the
 close_notify sent when nothing unread is buffered, which leaves the output untouched.
+
+The reader never waits for the sending side: while the writer is blocked sending (the engine
+not reading, because it is itself blocked sending the output csdocker is to read), a reader
+that waited for it would wedge all three. So the writer holds the send lock from the moment it
+makes records until none is left, and lets it go under the TLS lock; the reader sends only
+what its own reading made (a protocol answer), and only if the send lock is free at once:
+otherwise its holder sends it, in order, before letting go.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ import contextlib
 import socket
 import ssl
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -69,9 +76,10 @@ class TlsHijacked:
                 self._decrypt_locked()
                 if not data:
                     self._eof = True
-                answer_due = self._outgoing.pending > 0
+                # Records waiting with the send lock taken are its holder's to send; never wait for it.
+                answer_due = self._outgoing.pending > 0 and self._send_lock.acquire(blocking=False)
             if answer_due:
-                self._flush()
+                self._send_and_release()
 
     def _decrypt_locked(self) -> None:
         """Everything the buffered records hold, into ``_plain``: no whole record is left unread."""
@@ -93,28 +101,49 @@ class TlsHijacked:
     def sendall(self, data: bytes | memoryview) -> None:
         view = memoryview(data)
         while view:
-            with self._tls_lock:
+            with self._sending():
                 self._tls.write(view[:_CHUNK])
-            self._flush()
             view = view[_CHUNK:]
 
-    def _flush(self) -> None:
-        with self._send_lock:
+    @contextlib.contextmanager
+    def _sending(self) -> Iterator[None]:
+        """Make records (the body runs under the TLS lock) and send them: the send lock is taken before
+        they are made and let go only once every record is out (``_send_and_release``)."""
+        self._send_lock.acquire()
+        try:
             with self._tls_lock:
-                records = self._outgoing.read()
-            if records:
+                yield
+        except BaseException:
+            self._send_lock.release()
+            raise
+        self._send_and_release()
+
+    def _send_and_release(self) -> None:
+        """Send every record made so far, in order, then let go of the send lock (the caller holds it).
+
+        It is let go under the TLS lock once nothing is left, so that a record made meanwhile is never
+        left behind: whoever makes one finds the send lock either free or held by a sender still to look.
+        """
+        try:
+            while True:
+                with self._tls_lock:
+                    records = self._outgoing.read()
+                    if not records:
+                        self._send_lock.release()
+                        return
                 self.sock.sendall(records)
+        except BaseException:
+            self._send_lock.release()
+            raise
 
     def close_write(self) -> None:
         """The end of stdin: a close_notify; the output is still read after it."""
         if self._write_closed:
             return
         self._write_closed = True
-        with contextlib.suppress(OSError):
-            # unwrap sends close_notify, then wants the peer's: that one comes after the output.
-            with self._tls_lock, contextlib.suppress(ssl.SSLWantReadError):
-                self._tls.unwrap()
-            self._flush()
+        # unwrap sends close_notify, then wants the peer's: that one comes after the output.
+        with contextlib.suppress(OSError), self._sending(), contextlib.suppress(ssl.SSLWantReadError):
+            self._tls.unwrap()
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -126,13 +155,12 @@ class TlsHijacked:
 
     def handshake(self) -> None:
         while True:
-            with self._tls_lock:
+            with self._sending():
                 try:
                     self._tls.do_handshake()
                     done = True
                 except ssl.SSLWantReadError:
                     done = False
-            self._flush()
             if done:
                 return
             data = self.sock.recv(_CHUNK)

@@ -100,7 +100,7 @@ def exec_command(argv: Sequence[str], global_options: GlobalOptions) -> int:
                           exit_code=ExitCode.ERROR)
     # As the CLI: after the inspect (no such container first), before the exec is created (and credentials fetched).
     terminal.check_tty(not spec.detach and spec.attach_stdin, spec.tty)
-    if _running(info):  # else the engine's own refusal follows: no credentials for it
+    if _takes_an_exec(info):  # else the engine's own refusal follows: no credentials for it
         spec = spec.with_env(under_users_env(spec.config.get("Env") or (), _variables(prepared, session, info, engine)))
     return run_exec(spec, engine, terminal)
 
@@ -125,8 +125,9 @@ def _engine_step(step: Callable[[], T]) -> T:
         raise EngineError(err.message, exit_code=ExitCode.ERROR) from None
 
 
-def _running(info: Mapping[str, Any]) -> bool:
-    """Running and not paused: a command can start in it (otherwise the engine's create says why)."""
+def _takes_an_exec(info: Mapping[str, Any]) -> bool:
+    """The container (its inspect) is running and not paused: a command can start in it (otherwise the
+    engine's create says why). Not the exec's own "Running" (``exec.runner``: has the command ended)."""
     state = info.get("State") or {}
     return isinstance(state, Mapping) and bool(state.get("Running")) and not state.get("Paused")
 

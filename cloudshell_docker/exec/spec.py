@@ -28,7 +28,6 @@ class ParsedExec:
 
     container: str
     command: tuple[str, ...]
-    flags: tuple[tuple[str, str | bool], ...] = ()
     own: OwnValues = field(default_factory=dict)
     docker_args: tuple[str, ...] = ()
     help_requested: bool = False
@@ -38,7 +37,7 @@ class ParsedExec:
 def parse_exec_args(argv: Sequence[str]) -> ParsedExec:
     """Split ``[OPTIONS] CONTAINER COMMAND [ARG...]``; UsageError (the CLI's words) for a bad flag."""
     parsed = pflag.parse(argv, EXEC_FLAGS, own=OWN_FLAGS, interspersed=False)
-    result = ParsedExec(container="", command=(), flags=parsed.flags, own=dict(parsed.own),
+    result = ParsedExec(container="", command=(), own=dict(parsed.own),
                         docker_args=parsed.kept[: len(parsed.kept) - len(parsed.positionals)],
                         converted=parsed.converted)
     if parsed.switch("--help"):

@@ -18,7 +18,6 @@ from cloudshell_docker.errors import UsageError
 from cloudshell_docker.imagebuild.flags import BUILD_TABLE, BUILDX_ROOT_TABLE
 from cloudshell_docker.options import pflag
 from cloudshell_docker.options.own import OWN_FLAGS, OwnFlag, OwnValue
-from cloudshell_docker.options.values.gocompat import go_parse_bool
 
 __all__ = ["BUILD_OWN_FLAGS", "BuildArgs", "BuildCommand", "parse_build_args", "split_build_command"]
 
@@ -92,15 +91,10 @@ def parse_build_args(argv: Sequence[str]) -> BuildArgs:
     return BuildArgs(
         kept=parsed.kept,
         own=dict(parsed.own),
-        build_args=tuple(str(value) for value in parsed.values("--build-arg")),
-        secrets=tuple(str(value) for value in parsed.values("--secret")),
-        # The parser has checked each value as Go's ParseBool reads it.
-        help_requested=any(value is True or go_parse_bool(str(value)) for value in parsed.values("--help")),
+        build_args=tuple(parsed.converted.texts("--build-arg")),
+        secrets=tuple(parsed.converted.texts("--secret")),
+        help_requested=any(parsed.all("--help")),  # any --help given true (not only the last)
         positionals=parsed.positionals,
-        dockerfile=_last(parsed.values("--file")),
-        target=_last(parsed.values("--target")),
+        dockerfile=parsed.last("--file"),
+        target=parsed.last("--target"),
     )
-
-
-def _last(values: Sequence[str | bool]) -> str | None:
-    return str(values[-1]) if values else None

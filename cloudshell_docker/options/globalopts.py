@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from cloudshell_docker.errors import ExitCode, UsageError
 from cloudshell_docker.options.pflag import Flag, FlagTable, parse
-from cloudshell_docker.options.values.gocompat import go_parse_bool
 
 __all__ = ["GLOBAL_FLAGS", "LOG_LEVELS", "GlobalOptions", "check_log_level", "split_global_options"]
 
@@ -56,11 +56,8 @@ def _unquote(value: str) -> str:
     return value
 
 
-Setter = Callable[[GlobalOptions, str | bool], GlobalOptions]
-
-
-def _bool(value: str | bool) -> bool:
-    return value is True or (value is not False and go_parse_bool(str(value)))
+# Each value as the parser converted it: a string, or a bool for a boolean flag.
+Setter = Callable[[GlobalOptions, Any], GlobalOptions]
 
 
 # docker's global flags, and how each value lands in GlobalOptions. -h/--help is a global flag
@@ -73,10 +70,10 @@ _SETTERS: dict[str, Setter] = {
     "--tlscacert": lambda o, v: replace(o, tlscacert=_unquote(str(v))),
     "--tlscert": lambda o, v: replace(o, tlscert=_unquote(str(v))),
     "--tlskey": lambda o, v: replace(o, tlskey=_unquote(str(v))),
-    "--debug": lambda o, v: replace(o, debug=_bool(v)),
-    "--tls": lambda o, v: replace(o, tls=_bool(v)),
-    "--tlsverify": lambda o, v: replace(o, tlsverify=_bool(v)),
-    "--version": lambda o, v: replace(o, version=_bool(v)),
+    "--debug": lambda o, v: replace(o, debug=bool(v)),
+    "--tls": lambda o, v: replace(o, tls=bool(v)),
+    "--tlsverify": lambda o, v: replace(o, tlsverify=bool(v)),
+    "--version": lambda o, v: replace(o, version=bool(v)),
 }
 GLOBAL_FLAGS = FlagTable([
     Flag("--config"), Flag("--context", "-c"), Flag("--host", "-H"), Flag("--log-level", "-l"),
@@ -91,6 +88,6 @@ def split_global_options(argv: Sequence[str]) -> tuple[GlobalOptions, list[str]]
     """(global options, the rest starting at the subcommand). UsageError for a bad one."""
     parsed = parse(argv, GLOBAL_FLAGS, interspersed=False, stop_before=_HELP)
     options = GlobalOptions()
-    for name, value in parsed.flags:
+    for name, value in parsed.converted.items:
         options = _SETTERS[name](options, value)
     return options, list(parsed.positionals)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from cloudshell_docker.errors import UsageError
 from cloudshell_docker.options.own import OwnFlag, OwnValue, OwnValues
@@ -27,7 +27,7 @@ from cloudshell_docker.options.values.gocompat import GoValueError, go_parse_boo
 
 __all__ = ["Flag", "FlagLike", "FlagTable", "FlagValues", "ParsedArgs", "parse"]
 
-
+_T = TypeVar("_T")
 
 class FlagLike(Protocol):
     """What the parser needs to know of a command's flag (a row of its table)."""
@@ -99,7 +99,8 @@ class FlagTable:
 @dataclass(frozen=True)
 class FlagValues:
     """A command line's flags as their ``check`` (pflag's ``Set``) converted them, in the order typed:
-    (canonical long name, value). Converted once, when parsed; every command reads them here."""
+    (canonical long name, value). Converted once, when parsed; every command reads them here, with
+    the typed readers below (a reader of the wrong type for a flag is a bug: TypeError)."""
 
     items: tuple[tuple[str, Any], ...] = ()
 
@@ -115,14 +116,32 @@ class FlagValues:
         values = self.all(name)
         return values[-1] if values else None
 
-    def switch(self, name: str, default: bool = False) -> bool:
-        """A boolean flag's setting (``--rm``, ``--rm=false``, ``-d=0``)."""
+    def _typed(self, name: str, default: _T, kind: type[_T]) -> _T:
+        if not self.given(name):
+            return default
         value = self.last(name)
-        return default if value is None else bool(value)
+        if not isinstance(value, kind):
+            raise TypeError(f"{name} converts to {type(value).__name__}, not {kind.__name__}")
+        return value
+
+    def switch(self, name: str, default: bool = False) -> bool:
+        """A boolean flag's setting (``--rm``, ``--rm=false``, ``-d=0``); ``default`` when not given."""
+        return self._typed(name, default, bool)
 
     def text(self, name: str, default: str = "") -> str:
-        value = self.last(name)
-        return default if value is None else str(value)
+        """A string flag's last value; ``default`` when not given."""
+        return self._typed(name, default, str)
+
+    def number(self, name: str, default: int = 0) -> int:
+        """A flag converted to a number (bytes, nanoseconds, a count); ``default`` when not given."""
+        return self._typed(name, default, int)
+
+    def texts(self, name: str) -> list[str]:
+        """Every value of a string list flag (``-e``, ``-v``), in order."""
+        values = self.all(name)
+        if not all(isinstance(value, str) for value in values):
+            raise TypeError(f"{name} does not convert to strings")
+        return values
 
 
 @dataclass(frozen=True)
@@ -158,6 +177,9 @@ class ParsedArgs:
 
     def switch(self, name: str, default: bool = False) -> bool:
         return self.converted.switch(name, default)
+
+    def text(self, name: str, default: str = "") -> str:
+        return self.converted.text(name, default)
 
 
 def _invalid(value: str, shown: str, err: GoValueError) -> UsageError:

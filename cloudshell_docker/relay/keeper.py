@@ -28,8 +28,9 @@ from datetime import datetime, timedelta
 
 from cloudshell_docker.credentials.clock import Clock, utc_now
 from cloudshell_docker.credentials.model import AwsCredentials, CredentialSource
+from cloudshell_docker.credentials.session import redacted
 from cloudshell_docker.errors import CsDockerError
-from cloudshell_docker.redact import redact, register_secret
+from cloudshell_docker.redact import redact
 
 __all__ = [
     "HOLD_LIMIT_SECONDS",
@@ -90,7 +91,9 @@ class CredentialKeeper:
 
     ``prime`` does the first fetch (its CredentialError fails the run before anything is
     created); ``handout`` answers one request; ``start``/``stop`` run the background refresher.
-    ``clock`` and ``sleep`` are there for tests.
+    ``clock`` and ``sleep`` are there for tests. ``source`` is held as ``credentials.session``'s
+    ``RedactedSource`` (a session's source already is one; any other is wrapped), so that every set
+    it fetches, the refresher's too, is registered for redaction there, as for every command.
     """
 
     def __init__(
@@ -100,7 +103,7 @@ class CredentialKeeper:
         clock: Clock = utc_now,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.source = source
+        self.source: CredentialSource = redacted(source)
         self._clock = clock
         self._sleep = sleep
         self._state = threading.Lock()
@@ -137,8 +140,6 @@ class CredentialKeeper:
         return float("inf") if left is None else left
 
     def _accept(self, creds: AwsCredentials, now: datetime) -> None:
-        register_secret(creds.secret_access_key)
-        register_secret(creds.session_token)
         with self._state:
             recovered = self._last_error is not None
             previous = self._current

@@ -12,7 +12,8 @@ Slow or many clients cannot stall it: a request's head must arrive whole within
 HEAD_DEADLINE_SECONDS of the connection (a deadline over the whole head, not a timeout per
 read, so trickling a byte at a time does not help); at most MAX_CONNECTIONS are served at
 once, and a new connection beyond that cuts off the oldest one that has not yet shown the
-token; a hand-over waits only for requests that did show it.
+token; a hand-over waits only for requests that did show it. The deadline is kept on the
+``clock`` the server is given (``time.monotonic``; tests drive their own).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import socket
 import socketserver
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -39,6 +41,8 @@ CREDENTIALS_PATH = "/v1/credentials"
 # A connection whose request line and headers are not all in within this time is dropped.
 # An SDK sends them in one write; its own timeout for the whole answer is 2 s (botocore).
 HEAD_DEADLINE_SECONDS = 5.0
+# The longest a read of the head waits before the deadline is looked at again on the server's clock.
+HEAD_RECHECK_SECONDS = 1.0
 # Per read or write once the head is in (the answer is small; the source call is bounded apart).
 REQUEST_TIMEOUT_SECONDS = 10.0
 # Connections served at once; one more cuts off the oldest that has not shown the token yet.
@@ -57,22 +61,26 @@ def token_matches(given: str | None, token: str) -> bool:
 
 
 class _DeadlineReader(io.RawIOBase):
-    """Reads a socket with one deadline for everything read: each read gets only the time left."""
+    """Reads a socket with one deadline for everything read, on ``clock``: each read gets only the time
+    left (looked at again at least every HEAD_RECHECK_SECONDS while it waits)."""
 
-    def __init__(self, sock: socket.socket, deadline: float) -> None:
+    def __init__(self, sock: socket.socket, clock: Callable[[], float]) -> None:
         super().__init__()
         self._sock = sock
-        self._deadline = deadline
+        self._clock = clock
+        self._deadline = clock() + HEAD_DEADLINE_SECONDS
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        left = self._deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("the request head took too long")
-        self._sock.settimeout(left)
-        return self._sock.recv_into(buffer)
+        while True:
+            left = self._deadline - self._clock()
+            if left <= 0:
+                raise TimeoutError("the request head took too long")
+            self._sock.settimeout(min(left, HEAD_RECHECK_SECONDS))
+            with contextlib.suppress(TimeoutError):
+                return self._sock.recv_into(buffer)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -90,7 +98,7 @@ class _Handler(BaseHTTPRequestHandler):
         # GET has no body: everything read here is the head, under one deadline. (Closing the
         # makefile reader drops its hold on the socket, so that closing the socket really closes it.)
         self.rfile.close()
-        self.rfile = io.BufferedReader(_DeadlineReader(self.connection, time.monotonic() + HEAD_DEADLINE_SECONDS))
+        self.rfile = io.BufferedReader(_DeadlineReader(self.connection, self.server.relay.clock))
 
     def __getattr__(self, name: str) -> Any:
         # Every method but GET is answered like an unknown path: nothing else is served here.
@@ -205,13 +213,14 @@ class _HTTPServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
 
 
 class RelayServer:
-    """One listening socket and the thread that serves it."""
+    """One listening socket and the thread that serves it. ``clock``: the heads' deadlines (for tests)."""
 
     def __init__(self, host: str, port: int, token: str, keeper: CredentialKeeper,
-                 path: str = CREDENTIALS_PATH) -> None:
+                 path: str = CREDENTIALS_PATH, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.token = token
         self.keeper = keeper
         self.path = path
+        self.clock = clock
         try:
             self._server = _HTTPServer((host, port), self)
         except OSError as err:

@@ -61,7 +61,7 @@ def _names_given(parsed: ParsedRun, user_env: Iterable[str]) -> set[str]:
     # From the translated Env when the caller has it (it holds --env-file's entries too),
     # and from the -e flags as typed.
     given = env_names(user_env)
-    given.update(str(value).split("=", 1)[0] for name, value in parsed.flags if name == "--env")
+    given.update(entry.split("=", 1)[0] for entry in parsed.converted.texts("--env"))
     return given
 
 

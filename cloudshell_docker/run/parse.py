@@ -30,7 +30,6 @@ def parse_run_args(argv: Sequence[str]) -> ParsedRun:
     return ParsedRun(
         image=image,
         command=tuple(command),
-        flags=parsed.flags,
         own=dict(parsed.own),
         docker_args=parsed.kept[: len(parsed.kept) - len(parsed.positionals)],
         help_requested=help_requested,

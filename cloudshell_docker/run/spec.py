@@ -18,17 +18,14 @@ PullPolicy = Literal["always", "missing", "never"]
 class ParsedRun:
     """``csdocker run`` argv split into its parts; nothing is validated beyond the syntax.
 
-    ``flags`` holds the docker flags in the order typed, each as (canonical long
-    name, value): the value is the string given, or True for a boolean flag given
-    bare (``--rm``), or the string given with ``=`` (``--rm=false``).
-    ``docker_args`` is argv up to IMAGE with csdocker's own options taken out,
-    exactly as typed (for ``--dry-run``). ``converted``: the flags' values as the parser
-    converted them (what the translation reads).
+    ``converted``: the docker flags in the order typed, each as (canonical long name, value),
+    the value as the parser converted it (a bool for ``--rm``/``--rm=false``; read by type with
+    ``FlagValues``' readers). ``docker_args`` is argv up to IMAGE with csdocker's own options
+    taken out, exactly as typed (for ``--dry-run``).
     """
 
     image: str
     command: tuple[str, ...]
-    flags: tuple[tuple[str, str | bool], ...] = ()
     own: OwnValues = field(default_factory=dict)
     docker_args: tuple[str, ...] = ()
     help_requested: bool = False

@@ -30,9 +30,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from cloudshell_docker.errors import ExitCode, UsageError
+from cloudshell_docker.options.pflag import FlagValues
 from cloudshell_docker.options.values.gocompat import GoValueError, go_atoi, go_parse_bool, go_parse_mac, go_quote
 from cloudshell_docker.options.values.jsoncompact import go_json_compact
 from cloudshell_docker.options.values.kvfile import go_os_error, read_kv_file
@@ -75,52 +76,6 @@ class TranslateContext:
 
     def path(self, name: str) -> str:
         return name if os.path.isabs(name) else os.path.join(self.cwd, name)
-
-
-_T = TypeVar("_T")
-
-
-class _Flags:
-    """The typed flags as the parser converted them: last value of a single flag, every value of a list flag."""
-
-    def __init__(self, parsed: ParsedRun) -> None:
-        self.values: dict[str, list[Any]] = {}
-        for name, value in parsed.converted.items:
-            self.values.setdefault(name, []).append(value)
-
-    def given(self, name: str) -> bool:
-        return name in self.values
-
-    def last(self, name: str) -> Any:
-        """The value given last (of the type the flag's kind converts to); None when not given."""
-        values = self.values.get(name)
-        return values[-1] if values else None
-
-    def _typed(self, name: str, default: _T, kind: type[_T]) -> _T:
-        if not self.given(name):
-            return default
-        value = self.last(name)
-        if not isinstance(value, kind):
-            raise TypeError(f"{name} converts to {type(value).__name__}, not {kind.__name__}")
-        return value
-
-    def text(self, name: str, default: str = "") -> str:
-        return self._typed(name, default, str)
-
-    def switch(self, name: str, default: bool = False) -> bool:
-        return self._typed(name, default, bool)
-
-    def number(self, name: str, default: int = 0) -> int:
-        return self._typed(name, default, int)
-
-    def all(self, name: str) -> list[Any]:
-        return list(self.values.get(name, []))
-
-    def texts(self, name: str) -> list[str]:
-        values = self.all(name)
-        if not all(isinstance(value, str) for value in values):
-            raise TypeError(f"{name} does not convert to strings")
-        return values
 
 
 def _fail(message: str, exit_code: ExitCode = ExitCode.DOCKER) -> UsageError:
@@ -184,7 +139,7 @@ class _Translation:
     For each field handed on, ``STEPS`` names the step that writes it and the steps that read it.
     """
 
-    flags: _Flags
+    flags: FlagValues  # the parser's converted values, read by type
     context: TranslateContext
     parsed: ParsedRun
     body: dict[str, Any]
@@ -692,7 +647,7 @@ def _omit_empty(body: dict[str, Any]) -> None:
 
 def translate(parsed: ParsedRun, context: TranslateContext) -> RunSpec:
     """The RunSpec the docker CLI would act on; UsageError (exit 125) for a bad value."""
-    state = _Translation(flags=_Flags(parsed), context=context, parsed=parsed,
+    state = _Translation(flags=parsed.converted, context=context, parsed=parsed,
                          body=_skeleton(parsed.image, parsed.command))
     for step in STEPS:
         step.build(state)
@@ -715,5 +670,5 @@ def translate(parsed: ParsedRun, context: TranslateContext) -> RunSpec:
         cidfile=flags.text("--cidfile") or None,
         pull=state.pull,
         quiet=flags.switch("--quiet"),
-        flags_given=frozenset(flags.values),
+        flags_given=frozenset(name for name, _ in flags.items),
     )

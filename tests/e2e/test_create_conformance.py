@@ -200,7 +200,7 @@ def side_by_side(bed: Bed, case: Case, root: Path) -> SideBySide:
                        config=json.loads(bed.substitute(json.dumps(case.config), cli_name)) if case.config else None)
     ours_argv = tuple(bed.substitute(arg, ours_name) for arg in case.argv)
     cwd, env = prepare_case(cli_case, root, bed.recorder.docker_host)
-    parsed_flags = {name for name, _ in parse_run_args(cli_case.argv).flags}
+    parsed_flags = {name for name, _ in parse_run_args(cli_case.argv).converted.items}
     verb = "run" if parsed_flags & RUN_ONLY else "create"
     cli = subprocess.run(
         ["docker", verb, "--name", cli_name, "--pull=never", *cli_case.argv],
@@ -292,7 +292,7 @@ REFUSED_HERE = {
 def test_every_other_flag_reaches_the_engine_in_a_case(bed: Bed) -> None:
     on_engine: set[str] = set()
     for case in ENGINE_CASES:
-        on_engine |= {name for name, _ in parse_run_args(case.argv).flags}
+        on_engine |= {name for name, _ in parse_run_args(case.argv).converted.items}
     assert {flag.name for flag in DOCKER_FLAGS} - on_engine == set(REFUSED_HERE)
     for name in REFUSED_HERE:
         flag = docker_flag(name)

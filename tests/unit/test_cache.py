@@ -524,6 +524,7 @@ def test_from_cache_tells_each_fetch_apart(h):
     assert inner.calls == 2
 
 
+@pytest.mark.timeout(30)  # only a hang takes this long: a wait of the default 60 s instead of the 0.2 given
 def test_a_held_lock_is_given_up_after_lock_timeout(h):
     inner = FakeAssumeRole()
     h.dir.mkdir(parents=True, mode=0o700)
@@ -537,7 +538,7 @@ def test_a_held_lock_is_given_up_after_lock_timeout(h):
         creds = source.fetch()
         waited = time.monotonic() - started
     assert creds.access_key_id == "ASIAFAKE00000001"
-    assert 0.2 <= waited < 5
+    assert waited >= 0.2  # it did wait for the lock (a loaded machine only waits longer)
     assert h.warnings == [f"the credentials cache entry in {h.dir} stayed locked for 0 s; fetching without the cache"]
     assert not h.entry(inner).exists()  # fetched without the cache: nothing written
 

@@ -957,15 +957,14 @@ def test_an_answer_trickled_in_is_cut_off_at_twice_the_timeout(scripted):
                                  "(1 attempt)")
 
 
+@pytest.mark.timeout(60)  # only a hang takes this long: reads that wait for whole chunks take ~10 minutes
 def test_a_byte_at_a_time_cannot_hold_the_fetch_for_long(scripted):
     # One byte every 0.3 s, each within the 0.5 s read timeout: reads that wait for a whole 8 KiB
     # chunk would take ~10 minutes over this 2 KiB body; the fetch gives up at twice the timeout.
     scripted.script = [Answer(body=padded(2 * 1024), trickle=0.3, piece=1)]
     environ = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": scripted.url, "AWS_CONTAINER_AUTHORIZATION_TOKEN": TOKEN}
-    started = time.monotonic()
-    with pytest.raises(CredentialError) as caught:
+    with pytest.raises(CredentialError) as caught:  # about 1.2 s; the whole body would parse as credentials
         ContainerEndpointSource(environ, clock=lambda: NOW, sleep=[].append, timeout=0.5, attempts=1).fetch()
-    assert time.monotonic() - started < 10  # about 1.2 s; generous for a loaded machine
     assert str(caught.value) == (f"container credentials endpoint at {scripted.host} timed out after 0.5 s "
                                  "(1 attempt)")
 

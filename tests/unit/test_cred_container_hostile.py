@@ -91,12 +91,11 @@ def test_an_answer_larger_than_the_cap_is_refused(endpoint):
     assert str(caught.value) == f"container credentials endpoint at {endpoint.netloc} answered more than 64 KiB"
 
 
+@pytest.mark.timeout(60)  # only a hang takes this long
 def test_an_endless_answer_is_cut_off_not_downloaded(endpoint):
     endpoint.mode = "endless"
-    started = time.monotonic()
     with pytest.raises(CredentialError, match="answered more than 64 KiB"):
         ContainerEndpointSource(endpoint.environ(), sleep=no_sleep).fetch()
-    assert time.monotonic() - started < 5
     time.sleep(0.5)  # the server notices the hang-up
     # What the kernel buffers on both sides is all that got through, not the 256 MiB on offer.
     assert endpoint.sent_bytes < 32 * 1024 * 1024, endpoint.sent_bytes

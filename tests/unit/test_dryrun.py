@@ -9,6 +9,7 @@ import pytest
 
 from cloudshell_docker.options.globalopts import GlobalOptions, split_global_options
 from cloudshell_docker.options.own import RunOwnOptions, SourceOptions
+from cloudshell_docker.options.pflag import FlagValues
 from cloudshell_docker.run.dryrun import dry_run, env_hint, global_args, render_docker_command
 from cloudshell_docker.run.spec import ParsedRun
 
@@ -20,7 +21,8 @@ EXPIRY_REF = ["-e", "AWS_CREDENTIAL_EXPIRATION"]
 
 def parsed(*docker_args: str, image: str = "amazon/aws-cli", command: tuple[str, ...] = ("s3", "ls"),
            flags: tuple[tuple[str, str | bool], ...] = ()) -> ParsedRun:
-    return ParsedRun(image=image, command=command, flags=flags, docker_args=docker_args)
+    return ParsedRun(image=image, command=command, docker_args=docker_args,
+                     converted=FlagValues(flags))  # run's string flags convert to themselves
 
 
 def test_the_command_with_a_region():

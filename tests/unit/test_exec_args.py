@@ -41,7 +41,7 @@ def test_no_own_option_shadows_an_exec_flag():
         (["-e=A=1", "-eB=2", "--env", "C", "box", "env"], "box", ("env",),
          (("--env", "A=1"), ("--env", "B=2"), ("--env", "C"))),
         (["-u0", "-w", "/etc", "--privileged=false", "box", "id"], "box", ("id",),
-         (("--user", "0"), ("--workdir", "/etc"), ("--privileged", "false"))),
+         (("--user", "0"), ("--workdir", "/etc"), ("--privileged", False))),
         (["-dti", "box", "top"], "box", ("top",), (("--detach", True), ("--tty", True), ("--interactive", True))),
         (["--", "box", "-x"], "box", ("-x",), ()),
         (["-e", "--rm", "box", "env"], "box", ("env",), (("--env", "--rm"),)),  # a value flag takes the next word
@@ -50,7 +50,7 @@ def test_no_own_option_shadows_an_exec_flag():
 )
 def test_parse(argv, container, command, flags):
     parsed = parse_exec_args(argv)
-    assert (parsed.container, parsed.command, parsed.flags) == (container, command, flags)
+    assert (parsed.container, parsed.command, parsed.converted.items) == (container, command, flags)
 
 
 def test_own_options_are_taken_out_of_what_docker_would_see():

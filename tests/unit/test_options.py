@@ -64,3 +64,22 @@ def test_every_source_flag_is_a_source_options_field_of_its_kind():
         expected = tuple[str, ...] if flag.repeatable else (str | None if flag.takes_value else bool)
         if flag.dest != "source":  # a Literal: its values are checked by source_options itself
             assert hints[flag.dest] == expected, flag.name
+
+
+@pytest.mark.parametrize("command", ["env", "whoami"])
+def test_typer_commands_help_shows_switches_as_switches(command, capsys, monkeypatch):
+    """Typer labels a boolean option <bool> as if it took a value (--help too): not in csdocker's help."""
+    monkeypatch.setenv("COLUMNS", "300")  # one row an option: nothing wraps or is cut
+    with pytest.raises(SystemExit) as done:
+        app([command, "--help"], prog_name="csdocker")
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    assert "<bool>" not in text
+    rows = {line.split()[1]: line.split()[2:] for line in text.splitlines() if line.lstrip("│ ").startswith("--")}
+    switches = {"--help": "Show", **{",".join(flag.names): flag.help.split()[0] for flag in OWN_FLAGS
+                                     if not flag.takes_value and not flag.run_only}}
+    for names, first_word in switches.items():
+        assert rows[names][0] == first_word, (names, rows[names])  # its help right after its names: no type
+    for flag in OWN_FLAGS:
+        if flag.takes_value and not flag.run_only and flag.metavar:
+            assert rows[",".join(flag.names)][0] == flag.metavar  # a value option keeps its value's name

@@ -117,3 +117,21 @@ def test_the_converted_values_are_kept_last_all_and_switch():
     assert parsed.last("--missing") is None
     assert parsed.switch("--missing") is False
     assert parsed.values("--rm") == ["false", True]  # as typed, still
+
+
+def test_the_typed_readers_are_the_ones_every_command_uses_and_refuse_the_wrong_type():
+    table = FlagTable((Flag("--rm", takes_value=False), Flag("--count", convert=lambda text: int(text, 0)),
+                       Flag("--user", "-u"), Flag("--env", "-e")))
+    parsed = parse(["-u", "root", "--count=3", "-e", "A", "-eB", "--rm=0"], table)
+    assert parsed.text("--user") == "root"
+    assert parsed.text("--missing", "dflt") == "dflt"
+    assert parsed.switch("--rm", default=True) is False  # given false: the default does not apply
+    assert parsed.converted.number("--count") == 3
+    assert parsed.converted.number("--missing", -1) == -1
+    assert parsed.converted.texts("--env") == ["A", "B"]
+    with pytest.raises(TypeError, match="--count converts to int, not str"):
+        parsed.text("--count")  # a reader of the wrong type is a bug, not a silent str()
+    with pytest.raises(TypeError, match="--user converts to str, not bool"):
+        parsed.switch("--user")
+    with pytest.raises(TypeError, match="--count does not convert to strings"):
+        parsed.converted.texts("--count")

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from cloudshell_docker.console import print_error
 from cloudshell_docker.credentials.container import ContainerEndpointSource
 from cloudshell_docker.errors import CredentialError
 from cloudshell_docker.relay import keeper as keeper_module
@@ -39,6 +40,20 @@ def test_prime_refuses_credentials_that_have_already_expired():
     keeper, _source, _clock = make(skew=-120)  # the issuer's clock is 2 minutes behind: its 60 s are past
     with pytest.raises(CredentialError, match="already expired"):
         keeper.prime()
+
+
+def test_every_set_the_keeper_fetches_is_redacted_from_csdockers_stderr(capsys):
+    # The keeper is handed a bare source here, as the tests' relay driver hands it one: the first set
+    # and the refresher's next one are both registered (the keeper holds it as a RedactedSource).
+    keeper, source, clock = make()
+    keeper.prime()
+    clock.advance(61)
+    keeper.refresh_now()
+    assert len(source.issued) == 2
+    for creds in source.issued:
+        print_error(f"refused: {creds.secret_access_key} / {creds.session_token}")
+        err = capsys.readouterr().err
+        assert err == "csdocker: refused: *** / ***\n"
 
 
 def test_requests_are_answered_from_the_copy_without_asking_the_source():
@@ -215,7 +230,7 @@ def test_the_refresher_fetches_new_credentials_before_anyone_asks():
         first = keeper.prime()
         keeper.start()
         try:
-            deadline = time.monotonic() + 20
+            deadline = time.monotonic() + 60  # only a hang takes this long (two rotations: about 2 s)
             while keeper.rotations < 2 and time.monotonic() < deadline:
                 time.sleep(0.1)
         finally:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.client
 import json
 import socket
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from cloudshell_docker.errors import EngineError
 from cloudshell_docker.relay.keeper import CredentialKeeper
 from cloudshell_docker.relay.server import (
     CREDENTIALS_PATH,
+    HEAD_DEADLINE_SECONDS,
     UNAVAILABLE_MESSAGE,
     RelayServer,
     token_matches,
@@ -37,7 +37,7 @@ def source() -> RotatingSource:
 def server(source: RotatingSource) -> Iterator[RelayServer]:
     keeper = CredentialKeeper(source, clock=source.clock, sleep=source.clock.sleep)
     keeper.prime()
-    relay = RelayServer("127.0.0.1", 0, TOKEN, keeper)
+    relay = RelayServer("127.0.0.1", 0, TOKEN, keeper, clock=source.clock.monotonic)
     relay.serve()
     yield relay
     relay.close()
@@ -165,11 +165,12 @@ def test_token_matches(given, expected):
     assert token_matches(given, TOKEN) is expected
 
 
-# Slow and many clients: 200 connections trickling a byte every 4 s must not hold the relay.
+# Slow and many clients. The heads' deadline is kept on the test's clock, which stands still until the test
+# moves it: what the server does cannot depend on how fast a loaded machine runs either side. Real time
+# appears only as deadlines that catch a hang.
 
 SLOW_CLIENTS = 200
-TRICKLE_SECONDS = 4.0
-CUT_OFF_WITHIN = 20.0
+HANG = 60.0  # real seconds: only a hang takes this long
 
 
 def is_cut_off(sock: socket.socket) -> bool:
@@ -183,81 +184,91 @@ def is_cut_off(sock: socket.socket) -> bool:
         return True
 
 
+def trickle(socks: dict[int, socket.socket], byte: bytes = b"E") -> set[int]:
+    """One more byte to each connection still open; the ones found cut off (and dropped from ``socks``)."""
+    cut: set[int] = set()
+    for index, sock in list(socks.items()):
+        try:
+            if not is_cut_off(sock):
+                sock.sendall(byte)
+                continue
+        except OSError:
+            pass
+        cut.add(index)
+        del socks[index]
+    return cut
+
+
 def test_slow_clients_cannot_hold_the_relay(server, source):
+    clock = source.clock
     slow: list[socket.socket] = []
-    started = time.monotonic()
     try:
         for _ in range(SLOW_CLIENTS):
-            sock = socket.create_connection((server.host, server.port), timeout=5)
+            sock = socket.create_connection((server.host, server.port), timeout=HANG)
             sock.sendall(b"G")  # the first byte of a request head that never ends
             slow.append(sock)
-        cut_at: dict[int, float] = {}
-        open_after_the_fetch: list[int] = []
-        rounds = int(CUT_OFF_WITHIN / TRICKLE_SECONDS) + 1  # bounded: at most six rounds
-        for round_number in range(rounds):
-            for index, sock in enumerate(slow):
-                if index in cut_at:
-                    continue
-                if is_cut_off(sock):
-                    cut_at[index] = time.monotonic() - started
-                    continue
-                try:
-                    sock.sendall(b"E")
-                except OSError:
-                    cut_at[index] = time.monotonic() - started
-            if round_number == 0:
-                # The container's own fetch, while the slow ones that still hold a slot trickle on.
-                still_open = SLOW_CLIENTS - len(cut_at)
-                status, body = ask(server)  # a hang fails here (ask's own timeout)
-                assert status == 200
-                assert body["AccessKeyId"] == source.issued[-1].access_key_id
-                assert still_open > 0
-                # Answered while slow ones still hold their connections: the fetch did not wait for
-                # the head deadline to cut them (no stopwatch: a loaded machine only slows both sides).
-                open_after_the_fetch = [index for index, sock in enumerate(slow)
-                                        if index not in cut_at and not is_cut_off(sock)]
-            if len(cut_at) == SLOW_CLIENTS:
-                break
-            time.sleep(TRICKLE_SECONDS)
-        for index, sock in enumerate(slow):
-            if index not in cut_at and is_cut_off(sock):
-                cut_at[index] = time.monotonic() - started
-        assert open_after_the_fetch, "the fetch was answered only once every slow connection was cut"
-        sys.stderr.write(f"\n{SLOW_CLIENTS} slow clients: {len(open_after_the_fetch)} still open when the fetch "
-                         f"was answered; the last was cut after {max(cut_at.values()):.1f} s\n")
-        assert len(cut_at) == SLOW_CLIENTS, f"{SLOW_CLIENTS - len(cut_at)} slow connections still open"
-        assert max(cut_at.values()) < CUT_OFF_WITHIN
+        # The container's own fetch, while slow ones hold slots. Accepted after every slow one (the
+        # backlog is first in, first out), so the slot limit has cut the oldest ones by now; the clock
+        # has not moved, so no deadline has cut any.
+        status, body = ask(server)  # a hang fails here (ask's own timeout)
+        assert status == 200
+        assert body["AccessKeyId"] == source.issued[-1].access_key_id
+        still_open = {index: sock for index, sock in enumerate(slow) if not is_cut_off(sock)}
+        assert 0 < len(still_open) < 64  # MAX_CONNECTIONS, the fetch's slot included
+        # While the clock stands still, trickling keeps them open however long it takes.
+        for _ in range(3):
+            assert trickle(still_open) == set()
+            time.sleep(0.2)
+        # Once the clock passes the head deadline, each is cut though it keeps trickling (a timeout per
+        # read would never cut it). A handler that started late on a loaded machine started its deadline
+        # later: the clock moves on each round until every one is cut.
+        held = len(still_open)
+        hang = time.monotonic() + HANG
+        while still_open and time.monotonic() < hang:
+            clock.advance(HEAD_DEADLINE_SECONDS)
+            trickle(still_open)
+            time.sleep(0.2)
+        assert not still_open, f"{len(still_open)} of {held} slow connections still open"
+        assert ask(server)[0] == 200  # and the relay still answers
     finally:
         for sock in slow:
             sock.close()
 
 
-def test_a_head_that_trickles_in_is_cut_at_the_deadline_though_each_read_is_quick(server):
-    with socket.create_connection((server.host, server.port), timeout=5) as sock:
+def test_a_head_that_trickles_in_is_cut_at_the_deadline_though_each_read_is_quick(server, source):
+    clock = source.clock
+    step = 0.25  # seconds of the clock a byte: each read is quick, the head is not
+    with socket.create_connection((server.host, server.port), timeout=HANG) as sock:
         head = f"GET {CREDENTIALS_PATH} HTTP/1.0\r\nAuthorization: {TOKEN}\r\nX-Padding: ".encode()
-        sent_all = True
-        for byte in range(len(head) + 400):
+        reads = clock.monotonic_reads
+        sock.sendall(head[:1])
+        # The handler has started its deadline (one read) and asked for the next byte (a second one).
+        assert clock.wait_for_monotonic_reads(reads + 2)
+        sent, hang = 1, time.monotonic() + HANG
+        while not is_cut_off(sock) and time.monotonic() < hang:
             try:
-                sock.sendall(head[byte:byte + 1] if byte < len(head) else b"x")
+                sock.sendall(head[sent:sent + 1] if sent < len(head) else b"x")
             except OSError:
-                sent_all = False
                 break
-            if is_cut_off(sock):
-                sent_all = False
-                break
-            time.sleep(0.05)
-        # Cut before the whole head (and its padding) was in, though each byte came at once: the
-        # deadline is over the head, not per read (per read, it would never be cut).
-        assert not sent_all
+            sent += 1
+            clock.advance(step)
+            time.sleep(0.01)
+        assert is_cut_off(sock), "a head trickled in quickly byte by byte was never cut"
+        # Not before the deadline: the clock had moved past it (only the bytes sent move it).
+        assert (sent - 1) * step >= HEAD_DEADLINE_SECONDS
 
 
-def test_a_hand_over_waits_for_token_holders_only(server):
+def test_a_hand_over_waits_for_token_holders_only(server, source):
+    reads = source.clock.monotonic_reads
     idle = socket.create_connection((server.host, server.port), timeout=5)  # never sends a thing
     try:
-        time.sleep(0.2)
-        server.pause(drain=30)
-        # The idle connection is still open: the hand-over did not wait for it (its head deadline
-        # would have cut it first).
+        assert source.clock.wait_for_monotonic_reads(reads + 1)  # its handler runs, its deadline started
+        # The clock stands still: nothing will ever cut the idle connection, so a hand-over that waited
+        # for it would wait out its drain (600 s). It returns at once instead.
+        pausing = threading.Thread(target=server.pause, kwargs={"drain": 600}, daemon=True)
+        pausing.start()
+        pausing.join(HANG)
+        assert not pausing.is_alive(), "the hand-over waited for a connection that never showed the token"
         assert not is_cut_off(idle)
     finally:
         idle.close()
@@ -270,22 +281,22 @@ def test_a_hand_over_waits_for_an_answer_in_flight(source):
     class SlowKeeper(CredentialKeeper):
         def handout(self):  # type: ignore[no-untyped-def]
             in_flight.set()
-            gate.wait(5)
+            gate.wait(HANG)
             return super().handout()
 
     keeper = SlowKeeper(source, clock=source.clock, sleep=source.clock.sleep)
     keeper.prime()
-    relay = RelayServer("127.0.0.1", 0, TOKEN, keeper)
+    relay = RelayServer("127.0.0.1", 0, TOKEN, keeper, clock=source.clock.monotonic)
     relay.serve()
     try:
         answers: list[int] = []
         asking = threading.Thread(target=lambda: answers.append(ask(relay)[0]))
         asking.start()
-        assert in_flight.wait(10)
+        assert in_flight.wait(HANG)
         threading.Timer(0.5, gate.set).start()
-        relay.pause(drain=10)
+        relay.pause(drain=HANG)
         assert gate.is_set()  # pause returned only once the answer in flight could go out
-        asking.join(5)
+        asking.join(HANG)
         assert answers == [200]
     finally:
         gate.set()

@@ -55,7 +55,7 @@ def test_every_flag_appears_in_a_recorded_case():
     anywhere: set[str] = set()
     for case in CASES:
         try:
-            names = {name for name, _ in parse_run_args(case.argv).flags}
+            names = {name for name, _ in parse_run_args(case.argv).converted.items}
         except UsageError:
             continue
         anywhere |= names

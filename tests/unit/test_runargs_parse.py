@@ -9,6 +9,9 @@ from __future__ import annotations
 import pytest
 
 from cloudshell_docker.errors import UsageError
+from cloudshell_docker.options import pflag
+from cloudshell_docker.options.own import OWN_FLAGS
+from cloudshell_docker.run.flags import RUN_FLAGS
 from cloudshell_docker.run.parse import parse_run_args
 
 IMAGE = "local/busybox"
@@ -41,7 +44,8 @@ IMAGE = "local/busybox"
 )
 def test_pflag_syntax(argv, flags, image, command):
     parsed = parse_run_args(argv)
-    assert list(parsed.flags) == flags
+    assert [name for name, _ in parsed.converted.items] == [name for name, _ in flags]
+    assert list(pflag.parse(argv, RUN_FLAGS, own=OWN_FLAGS).flags) == flags  # the values as typed
     assert (parsed.image, parsed.command) == (image, command)
 
 
@@ -66,7 +70,7 @@ def test_own_options_by_their_aliases():
 def test_own_option_as_a_docker_flag_value_is_the_value():
     parsed = parse_run_args(["-e", "--role-arn", IMAGE])
     assert parsed.own == {}
-    assert parsed.flags == (("--env", "--role-arn"),)
+    assert parsed.converted.items == (("--env", "--role-arn"),)
 
 
 def test_own_boolean_forms():

@@ -1,6 +1,7 @@
 """The attach over TLS against a small TLS server that behaves as dockerd does on a hijacked stream:
 stdin ends with a close_notify and the output still arrives in full after it; both directions at
-once in bulk do not wedge; a refused upgrade is the CLI's words; client certificates are presented."""
+once in bulk do not wedge (the reader never waits for the writer's sending); a refused upgrade is
+the CLI's words; client certificates are presented."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import random
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +45,7 @@ class FakeEngine:
 
     def __post_init__(self) -> None:
         self.listener = socket.create_server(("127.0.0.1", 0))
-        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread = threading.Thread(target=self.serve, name="engine", daemon=True)
         self.thread.start()
 
     @property
@@ -122,9 +124,27 @@ def test_stdin_ends_with_close_notify_and_output_follows(material, client):
     assert b"\r\nUpgrade: tcp\r\n" in fake.head
 
 
+HANG = 60.0  # real seconds: only a wedge takes this long (the exchange itself takes a fraction of a second)
+
+
+def in_thread(name: str, work: Callable[[], object], errors: list[tuple[str, BaseException]]) -> threading.Thread:
+    """``work`` in a daemon thread called ``name``; its exception, if any, kept in ``errors``."""
+    def run() -> None:
+        try:
+            work()
+        except BaseException as err:
+            errors.append((name, err))
+
+    thread = threading.Thread(target=run, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
 def test_both_directions_in_bulk_at_once(material, client):
-    # The engine writes 8 MiB before it reads a byte, while the client writes 8 MiB: neither side
-    # may wait for the other (one lock over both directions would wedge here).
+    # The engine writes 8 MiB before it reads a byte, while the client writes 8 MiB: neither side may
+    # wait for the other. The writer blocks sending whenever the engine's buffers are full (the engine
+    # is blocked sending too, until the client reads): a reader that then waited for the writer's send
+    # lock, or sent the writer's records itself, would wedge all three (it did, now and then, under load).
     down = random.Random(4).randbytes(8 << 20)
     up = random.Random(5).randbytes(8 << 20)
     seen: dict[str, bytes] = {}
@@ -135,18 +155,20 @@ def test_both_directions_in_bulk_at_once(material, client):
         tls.unwrap()
 
     fake = FakeEngine(material, engine)
-    conn = open_tls_attach(client, fake.url, {"stream": 1}, {}, timeout=60)  # generous: a loaded machine (seen in CI)
-    result: dict[str, bytes] = {}
-    reader = threading.Thread(target=lambda: result.update(out=receive_all(conn)), daemon=True)
-    reader.start()
-    conn.sendall(up)
-    conn.close_write()
-    reader.join(60)
+    conn = open_tls_attach(client, fake.url, {"stream": 1}, {}, timeout=HANG)
+    received: dict[str, bytes] = {}
+    errors: list[tuple[str, BaseException]] = []
+    reader = in_thread("reader", lambda: received.update(out=receive_all(conn)), errors)
+    writer = in_thread("writer", lambda: (conn.sendall(up), conn.close_write()), errors)
+    deadline = time.monotonic() + HANG  # to catch a wedge only: nothing is timed
+    for thread in (writer, reader, fake.thread):
+        thread.join(max(0.0, deadline - time.monotonic()))
+    wedged = [thread.name for thread in (writer, reader, fake.thread) if thread.is_alive()]
     conn.close()
-    fake.thread.join(60)
-    assert not reader.is_alive()
+    assert wedged == [], f"wedged after {HANG:.0f} s: {wedged}"
+    assert errors == []
     assert fake.errors == []
-    assert hashlib.sha256(result["out"]).hexdigest() == hashlib.sha256(down).hexdigest()
+    assert hashlib.sha256(received["out"]).hexdigest() == hashlib.sha256(down).hexdigest()
     assert hashlib.sha256(seen["stdin"]).hexdigest() == hashlib.sha256(up).hexdigest()
 
 

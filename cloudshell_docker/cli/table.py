@@ -135,7 +135,7 @@ COMMANDS: tuple[Command, ...] = (
             "Run a container with the AWS credentials injected",
             _run, "cloudshell_docker.run.flags:RUN_FLAGS", RUN_EXITS,
             preload=(*_ENGINE, "cloudshell_docker.run.command", "cloudshell_docker.run.runner",
-                     "cloudshell_docker.run.terminal")),
+                     "cloudshell_docker.run.terminal", "cloudshell_docker.registry.ecr")),
     Command("exec", (("exec",), ("container", "exec")),
             "Run a command in a running container with fresh credentials",
             _exec, "cloudshell_docker.exec.flags:EXEC_FLAGS", EXEC_EXITS,

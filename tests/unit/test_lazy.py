@@ -1,9 +1,12 @@
-"""launcher.lazy: requests starts without its charset detector, and the detector still works."""
+"""Start-up: requests without its charset detector (launcher.lazy), a run without the modules only some flags
+need, the process entry out of the collector's passes."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+
+import pytest
 
 SCRIPT = """
 import sys, warnings
@@ -65,3 +68,23 @@ def test_a_run_starts_without_the_modules_only_some_flags_and_pulls_need():
     done = subprocess.run([sys.executable, "-c", RUN_SCRIPT], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["[]", "['/w/d:/d'] ['/w/m'] /dev/null", "True True"]
+
+
+FREEZE_SCRIPT = """
+import atexit, gc, sys
+atexit.register(lambda: print(gc.get_freeze_count() > 0))
+sys.argv = ["csdocker", "--help"]
+from cloudshell_docker.cli import main
+main({argv})
+"""
+
+
+@pytest.mark.parametrize(("argv", "frozen"), [("", "True"), ("['--help']", "False")])
+def test_the_process_entry_takes_what_is_loaded_out_of_the_collectors_passes(argv, frozen):
+    # Start-up time: the collector's full passes over Python's, site's and the dispatch's objects
+    # during a command's imports. Only the process's own entry: a caller with an argv (a server's
+    # child, a test) keeps its collector as it is.
+    done = subprocess.run([sys.executable, "-c", FREEZE_SCRIPT.format(argv=argv)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == frozen

@@ -21,13 +21,15 @@ jq and docker); with the server on that is the client's, and the server's reside
 once from /proc (each call's child shares its pages copy-on-write).
 
 The csdocker measured is the installed one beside this interpreter (not a pyenv shim, which is
-itself a bash script), or ``--csdocker``, or with ``--from-source`` this tree's bin/csdocker.
+itself a bash script), or ``--csdocker``, or with ``--from-source`` this tree's bin/csdocker and
+modules (PYTHONPATH: this tree; byte-compiled first, as pip's install does).
 """
 
 from __future__ import annotations
 
 import argparse
 import atexit
+import compileall
 import os
 import shlex
 import shutil
@@ -48,12 +50,16 @@ from tests.support.launcher import stop_servers  # noqa: E402
 from tests.support.moto import MotoServer  # noqa: E402
 from tests.support.proc import clean_env  # noqa: E402
 
-# Issue 11's targets: 1.25 for run the way a script calls it, 1.6 "for a first call on a cold machine or
-# with any warm path turned off", 1.05 for the aws CLI example against the seed's flow, 2.0 for ps.
-# aws-cold is a first call with the warm path off, so it is held to the first-call allowance; the
-# 1.05 of the aws example applies to its warm pair. (A cold call pays ~0.15 s of CPU for Python and
-# the imports of docker-py and requests, where the seed's sh + curl + jq pay ~0.05 s.)
-TARGETS = {"run-warm": 1.25, "run-cold": 1.6, "aws-warm": 1.05, "aws-cold": 1.6, "ps": 2.0}
+# The targets. Issue 11 set 1.25 for run the way a script calls it (warm), 1.6 "for a first call on a
+# cold machine or with any warm path turned off", 1.05 for the aws CLI example against the seed's
+# flow, 2.0 for ps; issue 16 raised the bar to what the fast paths measure with room for a quiet
+# machine's noise: warm run 1.10 (the client is a `python -S` start-up of a few standard-library
+# modules beside docker's engine round trips), cold run 1.5 (a whole Python start-up and the imports
+# of docker-py, requests and csdocker), ps 1.15 (dash reading the launcher up to its exec; no fork
+# when docker is a program). aws-cold is a first call with the warm path off, so it is held to the
+# first-call allowance; the 1.05 of the aws example applies to its warm pair. (A cold call pays
+# ~0.15 s of CPU for Python and its imports, where the seed's sh + curl + jq pay ~0.05 s.)
+TARGETS = {"run-warm": 1.10, "run-cold": 1.5, "aws-warm": 1.05, "aws-cold": 1.6, "ps": 1.15}
 GNU_TIME = "/usr/bin/time"
 AWS_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION")
 
@@ -142,6 +148,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         bin_dir = Path(tempfile.mkdtemp(prefix="cloudshell_docker-bench-"))
         atexit.register(shutil.rmtree, bin_dir, ignore_errors=True)
         args.csdocker = str(install_launcher(bin_dir))
+        # As pip does when it installs: the tree's modules byte-compiled (__pycache__, ignored by git).
+        # Without it, a tree used with PYTHONDONTWRITEBYTECODE=1 compiles every module on every cold
+        # call (~0.1 s), which no installed csdocker does.
+        compileall.compile_dir(REPO / "cloudshell_docker", quiet=1)
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
 
     moto = MotoServer().start()
     try:

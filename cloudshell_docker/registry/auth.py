@@ -16,16 +16,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from cloudshell_docker.credentials.model import AwsCredentials
 from cloudshell_docker.credentials.session import CredentialSession
-from cloudshell_docker.registry.ecr import RegistryLogin, ecr_login
-from cloudshell_docker.registry.ecrhost import parse_ecr_host
+
+if TYPE_CHECKING:
+    from cloudshell_docker.registry.ecr import RegistryLogin
+    from cloudshell_docker.registry.ecrhost import EcrHost
 
 __all__ = ["HelperLookup", "RegistryAuth", "TokenFetcher"]
 
-TokenFetcher = Callable[..., RegistryLogin]  # (EcrHost, AwsCredentials, *, profile) -> RegistryLogin
+TokenFetcher = Callable[..., "RegistryLogin"]  # (EcrHost, AwsCredentials, *, profile) -> RegistryLogin
+
+
+def _ecr_login(registry: EcrHost, credentials: AwsCredentials, *, profile: str | None = None) -> RegistryLogin:
+    # registry.ecr's ecr_login, its modules imported on first use: every run builds a RegistryAuth,
+    # few pull from ECR (start-up time).
+    from cloudshell_docker.registry.ecr import ecr_login
+
+    return ecr_login(registry, credentials, profile=profile)
 
 
 class HelperLookup(Protocol):
@@ -40,7 +50,7 @@ class RegistryAuth:
 
     credentials: Callable[[], AwsCredentials]
     profile: str | None = None
-    fetch_token: TokenFetcher = ecr_login  # unit tests put a stand-in at the network edge
+    fetch_token: TokenFetcher = _ecr_login  # unit tests put a stand-in at the network edge
 
     @classmethod
     def from_session(cls, session: CredentialSession) -> RegistryAuth:
@@ -49,6 +59,8 @@ class RegistryAuth:
 
     def for_registry(self, domain: str, helpers: HelperLookup) -> dict[str, str] | None:
         """X-Registry-Auth fields for ``domain``, or None to leave the engine's configuration in charge."""
+        from cloudshell_docker.registry.ecrhost import parse_ecr_host
+
         registry = parse_ecr_host(domain)
         if registry is None:
             return None

@@ -32,7 +32,6 @@ from cloudshell_docker.options.values.lists import (
     validate_throttle_iops,
     validate_weight_device,
 )
-from cloudshell_docker.options.values.mounts import parse_mount
 from cloudshell_docker.options.values.network import parse_network
 from cloudshell_docker.options.values.scalars import (
     parse_bool,
@@ -69,6 +68,14 @@ class ValueKind:
     @property
     def is_bool(self) -> bool:
         return self.type_name == ""
+
+
+def parse_mount(value: str) -> dict[str, Any]:
+    """options.values.mounts.parse_mount, imported on a run's first --mount (start-up time: few runs
+    have one, and the module builds five dataclasses)."""
+    from cloudshell_docker.options.values.mounts import parse_mount as parse
+
+    return parse(value)
 
 
 BOOL = ValueKind("", parse_bool)

@@ -35,14 +35,7 @@ from typing import Any
 from cloudshell_docker.errors import ExitCode, UsageError
 from cloudshell_docker.options.pflag import FlagValues
 from cloudshell_docker.options.values.gocompat import GoValueError, go_atoi, go_parse_bool, go_parse_mac, go_quote
-from cloudshell_docker.options.values.jsoncompact import go_json_compact
 from cloudshell_docker.options.values.kvfile import go_os_error, read_kv_file
-from cloudshell_docker.options.values.mounts import (
-    absolute_host_path,
-    is_cdi_device_name,
-    parse_linux_device,
-    volume_is_bind,
-)
 from cloudshell_docker.options.values.network import NetworkAttachment, container_mode_target
 from cloudshell_docker.options.values.platform import normalize_platform
 from cloudshell_docker.options.values.ports import expose_ports, publish_ports
@@ -203,10 +196,16 @@ def _swappiness(state: _Translation) -> None:
     state.host_config["MemorySwappiness"] = swappiness
 
 
+# Start-up time: the value modules that only some flags need (mounts: five dataclasses; jsoncompact) are
+# imported by the step that meets such a flag (inside its loop), not by every run's start-up.
+
+
 def _volumes(state: _Translation) -> None:
     binds: list[str] = []
     volumes: dict[str, dict[str, Any]] = {}
     for spec in dict.fromkeys(state.flags.texts("--volume")):
+        from cloudshell_docker.options.values.mounts import absolute_host_path, volume_is_bind
+
         try:
             has_source, kind = volume_is_bind(spec)
         except GoValueError as err:
@@ -252,6 +251,8 @@ def _devices(state: _Translation) -> None:
     mappings = []
     cdi_names = []
     for device in state.flags.texts("--device"):
+        from cloudshell_docker.options.values.mounts import is_cdi_device_name, parse_linux_device
+
         if is_cdi_device_name(device):
             cdi_names.append(device)
             continue
@@ -347,6 +348,8 @@ def _security(state: _Translation) -> None:
                     content = handle.read()
             except OSError as err:
                 raise _fail(f"opening seccomp profile ({value}) failed: {go_os_error('open', value, err)}") from None
+            from cloudshell_docker.options.values.jsoncompact import go_json_compact
+
             try:
                 option = "seccomp=" + go_json_compact(content)
             except GoValueError as err:
@@ -448,6 +451,8 @@ def _lists(state: _Translation) -> None:
 def _mounts(state: _Translation) -> None:
     mounts = []
     for mount in state.flags.all("--mount"):
+        from cloudshell_docker.options.values.mounts import absolute_host_path
+
         if "Source" in mount:
             mount = {**mount, "Source": absolute_host_path(mount["Source"], state.context.cwd)}
         mounts.append(mount)

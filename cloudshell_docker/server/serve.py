@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import gc
 import os
 import select
 import signal
@@ -292,6 +293,9 @@ def serve(path: str, idle_seconds: float = IDLE_SECONDS) -> int:
     if not _lock(lock, dir_fd, name):
         return 0  # another server for this key is up
     preload()
+    # What the preload loaded lives as long as the server: out of the collector's passes, in the
+    # server and in every call's child (which also keeps those pages shared, copy-on-write).
+    gc.freeze()
     # After the preload: its first import may write a __pycache__ (a directory's mtime changes).
     watch = Watch(watched_files())
     signal.signal(signal.SIGCHLD, _reap)

@@ -81,6 +81,13 @@ TO_DOCKER = [
     ["compose", "-f", "x.yml", "-p", "p", "--profile", "web", "logs", "s"],
     ["compose", "--project-directory=d", "--dry-run", "config", "--format", "json"],
     ["-H", "unix:///x.sock", "compose", "down", "-v"],
+    # The fast path (a first word that starts none of csdocker's commands): words near its own, globs.
+    ["containers", "run"],
+    ["composer"],
+    ["?un"],
+    ["r*", "x"],
+    ["container*", "run"],
+    ["[a-z]*"],
 ]
 
 TO_PYTHON = [
@@ -217,3 +224,29 @@ def test_empty_path_entries_are_the_working_directory(world, tmp_path):
                           stdin=subprocess.DEVNULL)
     assert done.stdout.splitlines()[0] == "docker"
     assert done.stdout.splitlines()[-1].endswith(":./docker")
+
+
+def test_a_docker_that_is_no_script_is_execd_without_awk(world, tmp_path):
+    # A program (no "#!" first line) cannot be a script that starts csdocker: the shell's own `read`
+    # of its first line decides, no awk is started (there is none on this PATH). printenv as docker
+    # prints the exec chain's marker, as Python's passthrough hands it over.
+    only = tmp_path / "only"
+    only.mkdir()
+    shutil.copy(shutil.which("printenv") or "/usr/bin/printenv", only / "docker")
+    out = launch(world, ["CSDOCKER_EXEC_CHAIN"], PATH=str(only))
+    pid, _, tried = out[0].partition(":")
+    assert pid.isdigit()
+    assert tried == str(only / "docker")
+    python = subprocess.run([sys.executable, "-m", "cloudshell_docker", "CSDOCKER_EXEC_CHAIN"], capture_output=True,
+                            text=True, timeout=60, stdin=subprocess.DEVNULL, env={**os.environ, "PATH": str(only)})
+    assert python.stdout.partition(":")[2].strip() == tried
+
+
+def test_a_script_that_names_csdocker_past_its_first_line_is_still_read_by_awk(world, tmp_path):
+    # "#!" first line: awk reads on, as before; the launcher's own copy is one such script.
+    first = tmp_path / "first"
+    first.mkdir()
+    shutil.copy(LAUNCHER, first / "docker")
+    out = launch(world, ["ps"], PATH=f"{first}:{world['docker_dir']}:/usr/bin:/bin")
+    assert out[0] == "docker"
+    assert out[-1].endswith(f":{world['docker_dir'] / 'docker'}")

@@ -1,9 +1,12 @@
-"""launcher.lazy: requests starts without its charset detector, and the detector still works."""
+"""Start-up: requests without its charset detector (launcher.lazy), a run without the modules only some flags
+need, the process entry out of the collector's passes."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+
+import pytest
 
 SCRIPT = """
 import sys, warnings
@@ -37,3 +40,51 @@ def test_nothing_is_deferred_once_requests_is_loaded():
             "assert not defer_charset_detection()\nassert 'charset_normalizer.api' in sys.modules\nprint('ok')")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+RUN_SCRIPT = """
+import sys
+from cloudshell_docker.run.parse import parse_run_args
+from cloudshell_docker.run.translate import TranslateContext, translate
+import cloudshell_docker.cli, cloudshell_docker.run.command, cloudshell_docker.run.runner
+from cloudshell_docker.registry.auth import RegistryAuth
+
+LATER = ("cloudshell_docker.options.values.mounts", "cloudshell_docker.options.values.jsoncompact",
+         "cloudshell_docker.registry.ecr", "cloudshell_docker.registry.ecrhost")
+spec = translate(parse_run_args(["--rm", "local/busybox", "true"]), TranslateContext(cwd="/w"))
+auth = RegistryAuth(lambda: None)
+print(sorted(name for name in LATER if name in sys.modules))
+spec = translate(parse_run_args(["-v", "./d:/d", "--mount", "type=bind,src=./m,dst=/m", "--device", "/dev/null",
+                                 "local/busybox"]), TranslateContext(cwd="/w"))
+print(spec.config["HostConfig"]["Binds"], [m["Source"] for m in spec.config["HostConfig"]["Mounts"]],
+      spec.config["HostConfig"]["Devices"][0]["PathOnHost"])
+print(auth.for_registry("docker.io", None) is None, "cloudshell_docker.registry.ecrhost" in sys.modules)
+"""
+
+
+def test_a_run_starts_without_the_modules_only_some_flags_and_pulls_need():
+    # Start-up time: --volume/--mount/--device values, seccomp files and ECR registries load their
+    # modules when met; every run imports the rest.
+    done = subprocess.run([sys.executable, "-c", RUN_SCRIPT], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["[]", "['/w/d:/d'] ['/w/m'] /dev/null", "True True"]
+
+
+FREEZE_SCRIPT = """
+import atexit, gc, sys
+atexit.register(lambda: print(gc.get_freeze_count() > 0))
+sys.argv = ["csdocker", "--help"]
+from cloudshell_docker.cli import main
+main({argv})
+"""
+
+
+@pytest.mark.parametrize(("argv", "frozen"), [("", "True"), ("['--help']", "False")])
+def test_the_process_entry_takes_what_is_loaded_out_of_the_collectors_passes(argv, frozen):
+    # Start-up time: the collector's full passes over Python's, site's and the dispatch's objects
+    # during a command's imports. Only the process's own entry: a caller with an argv (a server's
+    # child, a test) keeps its collector as it is.
+    done = subprocess.run([sys.executable, "-c", FREEZE_SCRIPT.format(argv=argv)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == frozen

@@ -15,16 +15,14 @@ from __future__ import annotations
 import contextlib
 import os
 import select
-import signal
 import time
 from collections.abc import Sequence
 
 from cloudshell_docker.engine.api import Engine
 from cloudshell_docker.errors import EngineError
 from cloudshell_docker.relay.diagnostics import open_diagnostics
-from cloudshell_docker.relay.follower import follow_container
+from cloudshell_docker.relay.follower import become_follower, follow_container, read_ready, release_inherited_fds
 from cloudshell_docker.relay.keeper import CredentialKeeper
-from cloudshell_docker.relay.proctitle import set_title
 from cloudshell_docker.relay.server import RelayServer
 
 __all__ = ["detach_project_relay", "follow_project", "project_relay_title"]
@@ -71,34 +69,14 @@ def follow_project(engine: Engine, labels: dict[str, str]) -> None:
         follow_container(engine, str(listed[0]["Id"]))
 
 
-def _detach_stdio() -> None:
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
-    if devnull > 2:
-        os.close(devnull)
-
-
-def _default_signals() -> None:
-    for name in ("SIGINT", "SIGTERM", "SIGQUIT", "SIGWINCH", "SIGUSR1", "SIGUSR2", "SIGCHLD"):
-        number = getattr(signal, name, None)
-        if number is not None:
-            with contextlib.suppress(OSError, ValueError):
-                signal.signal(number, signal.SIG_DFL)
-    with contextlib.suppress(OSError, ValueError):
-        signal.signal(signal.SIGHUP, signal.SIG_IGN)
-
-
 def _follower(servers: Sequence[RelayServer], keeper: CredentialKeeper, engine: Engine, project: str,
               labels: dict[str, str], starter: tuple[int | None, int], ready_fd: int) -> None:
-    set_title(project_relay_title(project))
-    _detach_stdio()
-    _default_signals()
-    os.chdir("/")
+    become_follower(project_relay_title(project))
     keeper.after_fork()
     for server in servers:
         server.after_fork()
     engine.close()
+    release_inherited_fds(keep=ready_fd)  # the caller's terminal, files and pipes: not for the project's life
     diagnostics = open_diagnostics(f"compose-{project}-{labels.get('csdocker.relay.compose', '')}")
     if diagnostics is not None:
         diagnostics.write(f"relay for compose project {project} serving on port {servers[0].port}")
@@ -116,23 +94,6 @@ def _follower(servers: Sequence[RelayServer], keeper: CredentialKeeper, engine: 
             server.close()
         if diagnostics is not None:
             diagnostics.close()
-
-
-def _read_ready(fd: int, timeout: float) -> int | None:
-    deadline = time.monotonic() + timeout
-    data = b""
-    while not data.endswith(b"\n"):
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([fd], [], [], left)[0]:
-            return None
-        chunk = os.read(fd, 64)
-        if not chunk:
-            return None
-        data += chunk
-    try:
-        return int(data)
-    except ValueError:
-        return None
 
 
 def detach_project_relay(servers: Sequence[RelayServer], keeper: CredentialKeeper, engine: Engine, project: str,
@@ -168,7 +129,7 @@ def detach_project_relay(servers: Sequence[RelayServer], keeper: CredentialKeepe
     with contextlib.suppress(ChildProcessError):
         os.waitpid(child, 0)
     try:
-        pid = _read_ready(ready_read, READY_SECONDS)
+        pid = read_ready(ready_read, READY_SECONDS)
     finally:
         os.close(ready_read)
     for server in servers:

@@ -37,7 +37,8 @@ from cloudshell_docker.relay.keeper import CredentialKeeper
 from cloudshell_docker.relay.proctitle import set_title
 from cloudshell_docker.relay.server import RelayServer
 
-__all__ = ["container_state", "detach_relay", "follow_container", "follower_title"]
+__all__ = ["become_follower", "container_state", "detach_relay", "follow_container", "follower_title", "read_ready",
+           "release_inherited_fds"]
 
 READY_SECONDS = 15.0
 # An engine that cannot be asked for this long (restarting, gone) ends the follower.
@@ -91,7 +92,7 @@ def _detach_stdio() -> None:
         os.close(devnull)
 
 
-def _release_inherited_fds(keep: int) -> None:
+def release_inherited_fds(keep: int) -> None:
     """Nothing but sockets (its listener, the engine's and the credential source's connections) and
     ``keep`` (the ready pipe): a file, directory, terminal or pipe the run had (a command server's
     lock, the caller's /dev/tty, a descriptor the caller passed down) is put on /dev/null, so that
@@ -137,17 +138,23 @@ def _default_signals() -> None:
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
 
-def _follower(server: RelayServer, keeper: CredentialKeeper, engine: Engine, container_id: str,
-              ready_fd: int) -> None:
-    set_title(follower_title(container_id))
+def become_follower(title: str) -> None:
+    """First thing in a forked follower: its own title, /dev/null for its standard streams, default
+    signal handlers and ``/`` as its directory (a run's or compose's follower alike)."""
+    set_title(title)
     _detach_stdio()
     _default_signals()
     os.chdir("/")
+
+
+def _follower(server: RelayServer, keeper: CredentialKeeper, engine: Engine, container_id: str,
+              ready_fd: int) -> None:
+    become_follower(follower_title(container_id))
     keeper.after_fork()
     server.after_fork()
     # Connections to the engine are shared with the parent: drop this copy, open new ones.
     engine.close()
-    _release_inherited_fds(keep=ready_fd)
+    release_inherited_fds(keep=ready_fd)
     diagnostics = open_diagnostics(container_id)
     if diagnostics is not None:
         diagnostics.write(f"relay for container {container_id[:12]} serving on {server.host}:{server.port}")
@@ -164,7 +171,8 @@ def _follower(server: RelayServer, keeper: CredentialKeeper, engine: Engine, con
             diagnostics.close()
 
 
-def _read_ready(fd: int, timeout: float) -> int | None:
+def read_ready(fd: int, timeout: float) -> int | None:
+    """The follower's pid, once it writes it on its ready pipe (None: it did not, within ``timeout``)."""
     deadline = time.monotonic() + timeout
     data = b""
     while not data.endswith(b"\n"):
@@ -204,7 +212,7 @@ def detach_relay(server: RelayServer, keeper: CredentialKeeper, engine: Engine, 
     with contextlib.suppress(ChildProcessError):
         os.waitpid(child, 0)
     try:
-        pid = _read_ready(ready_read, READY_SECONDS)
+        pid = read_ready(ready_read, READY_SECONDS)
     finally:
         os.close(ready_read)
     server.release()

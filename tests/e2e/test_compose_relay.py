@@ -14,9 +14,11 @@ Then: ``exec`` into a relay service injects nothing, a second ``up`` reuses the 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -33,7 +35,7 @@ from cloudshell_docker.relay.network import MANAGED_NETWORK, ensure_network
 from tests.support.endpoint import CredentialsEndpoint
 from tests.support.engine import docker, unique_name
 from tests.support.fakests import FakeSts
-from tests.support.proc import ENTRY, run_csdocker, run_docker
+from tests.support.proc import CSDOCKER, ENTRY, clean_env, run_csdocker, run_docker
 from tests.support.procscan import ProcSampler, files_holding
 from tests.support.relay_run import container_env, loop_script, parse_calls, port_refuses, processes_mentioning
 
@@ -184,6 +186,33 @@ def test_a_killed_relay_is_served_again_by_restart_on_the_same_port(project):
     assert done.returncode == 0, done.stderr.decode()
     assert relay_problem(url, token) is None
     assert len(processes_mentioning(project_relay_title(project.name))) == 1
+
+
+def test_the_projects_relay_holds_nothing_of_the_command_that_started_it(compose_env, busybox, tmp_path, endpoint):
+    """The relay outlives ``up``: it keeps its listeners, the engine's connections and its diagnostics,
+    never a file, pipe or terminal the command that forked it had (here a file the caller passed down)."""
+    (tmp_path / "compose.yaml").write_text(json.dumps({"services": {
+        "box": {"image": busybox, "network_mode": "host", "command": ["sleep", "600"]}}}))
+    name = unique_name("proj")
+    env = clean_env({**compose_env, **endpoint.environ(), "HOME": str(tmp_path), "CSDOCKER_INJECT": "relay",
+                     "AWS_REGION": "us-east-1"})
+    inherited = os.open(tmp_path / "inherited", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        done = subprocess.run([*CSDOCKER, "compose", "-p", name, "up", "-d"], env=env, cwd=tmp_path,
+                              capture_output=True, timeout=120, pass_fds=(inherited,), stdin=subprocess.DEVNULL)
+        assert done.returncode == 0, done.stderr.decode()
+        (relay,) = processes_mentioning(project_relay_title(name))
+        held = {}
+        for entry in Path(f"/proc/{relay}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                held[int(entry.name)] = os.readlink(entry)
+        kept = [target for target in held.values()
+                if not target.startswith(("socket:", "anon_inode:")) and target != "/dev/null"
+                and not target.endswith("/csdocker/relay") and "/csdocker/relay/" not in target]  # its diagnostics
+        assert kept == [], held
+    finally:
+        os.close(inherited)
+        run_docker(["compose", "-p", name, "down", "-t", "0"], env=env, cwd=str(tmp_path))
 
 
 def test_down_ends_the_relay_and_leaves_no_csdocker_process(project):

@@ -352,7 +352,7 @@ def test_without_inotify_each_call_stats(watched):
 
 
 def test_the_follower_keeps_only_sockets_and_its_ready_pipe(tmp_path):
-    from cloudshell_docker.relay.follower import _release_inherited_fds
+    from cloudshell_docker.relay.follower import release_inherited_fds
 
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -362,7 +362,7 @@ def test_the_follower_keeps_only_sockets_and_its_ready_pipe(tmp_path):
             lock = os.open(str(tmp_path / "server.lock"), os.O_RDWR | os.O_CREAT)
             other_read, _other_write = os.pipe()
             sock = socket.socket(socket.AF_INET)
-            _release_inherited_fds(keep=write_end)
+            release_inherited_fds(keep=write_end)
             verdict = [os.readlink(f"/proc/self/fd/{fd}") for fd in (lock, other_read, sock.fileno(), write_end)]
             os.write(write_end, "\n".join(verdict).encode())
         finally:

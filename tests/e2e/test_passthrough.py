@@ -51,7 +51,9 @@ def same_as_docker(args: list[str], **kwargs: object) -> subprocess.CompletedPro
 
 COMMANDS = [
     ["ps", "--filter", "name={box}", "--format", "{{.Names}} {{.Image}} {{.Command}}"],
-    ["ps", "-a", "--no-trunc", "--filter", "label=csdt.passthrough=1", "--filter", "name={box}"],
+    # Not ps's default table: its CREATED and STATUS columns ("Less than a second ago") move between two calls.
+    ["ps", "-a", "--no-trunc", "--filter", "label=csdt.passthrough=1", "--filter", "name={box}",
+     "--format", "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.Ports}}\t{{.Names}}"],
     ["container", "ls", "--filter", "name={box}", "--format", "{{.ID}} {{.Names}}"],
     ["images", "local/busybox", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}"],
     ["image", "inspect", "local/busybox"],

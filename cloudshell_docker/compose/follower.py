@@ -12,7 +12,6 @@ engine's ``wait?condition=removed``, ``relay.follower.follow_container``), until
 
 from __future__ import annotations
 
-import contextlib
 import os
 import select
 import time
@@ -21,7 +20,7 @@ from collections.abc import Sequence
 from cloudshell_docker.engine.api import Engine
 from cloudshell_docker.errors import EngineError
 from cloudshell_docker.relay.diagnostics import open_diagnostics
-from cloudshell_docker.relay.follower import become_follower, follow_container, read_ready, release_inherited_fds
+from cloudshell_docker.relay.follower import become_follower, follow_container, fork_follower, release_inherited_fds
 from cloudshell_docker.relay.keeper import CredentialKeeper
 from cloudshell_docker.relay.server import RelayServer
 
@@ -110,28 +109,11 @@ def detach_project_relay(servers: Sequence[RelayServer], keeper: CredentialKeepe
     keeper.stop()
     for server in servers:
         server.pause()
-    ready_read, ready_write = os.pipe()
-    child = os.fork()
-    if child == 0:  # pragma: no cover - runs in the forked processes, proved end to end
-        try:
-            os.close(ready_read)
-            os.setsid()
-            if os.fork() != 0:
-                os._exit(0)
-            _follower(servers, keeper, engine, project, labels, (pidfd, me), ready_write)
-        except BaseException:
-            pass
-        finally:
-            os._exit(0)
-    os.close(ready_write)
-    if pidfd is not None:
-        os.close(pidfd)
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(child, 0)
     try:
-        pid = read_ready(ready_read, READY_SECONDS)
+        pid = fork_follower(lambda ready_fd: _follower(servers, keeper, engine, project, labels, (pidfd, me), ready_fd))
     finally:
-        os.close(ready_read)
+        if pidfd is not None:
+            os.close(pidfd)
     for server in servers:
         server.release()
     if pid is None:

@@ -37,7 +37,8 @@ from cloudshell_docker.relay.keeper import CredentialKeeper
 from cloudshell_docker.relay.proctitle import set_title
 from cloudshell_docker.relay.server import RelayServer
 
-__all__ = ["become_follower", "container_state", "detach_relay", "follow_container", "follower_title", "read_ready",
+__all__ = ["become_follower", "container_state", "detach_relay", "follow_container", "follower_title", "fork_follower",
+           "read_ready",
            "release_inherited_fds"]
 
 READY_SECONDS = 15.0
@@ -189,12 +190,9 @@ def read_ready(fd: int, timeout: float) -> int | None:
         return None
 
 
-def detach_relay(server: RelayServer, keeper: CredentialKeeper, engine: Engine, container_id: str) -> int:
-    """Fork the follower; return its pid once it serves. This process then no longer serves."""
-    if not hasattr(os, "fork"):
-        raise EngineError("credential relay: -d with --inject relay needs a system that can fork")
-    keeper.stop()
-    server.pause()
+def fork_follower(follow: Callable[[int], None]) -> int | None:
+    """Run ``follow(ready_fd)`` in a grandchild adopted by init, in a session of its own; return the pid
+    it writes on its ready pipe once it serves (None: it did not, within READY_SECONDS)."""
     ready_read, ready_write = os.pipe()
     child = os.fork()
     if child == 0:  # pragma: no cover - runs in the forked processes, proved end to end
@@ -203,7 +201,7 @@ def detach_relay(server: RelayServer, keeper: CredentialKeeper, engine: Engine, 
             os.setsid()
             if os.fork() != 0:
                 os._exit(0)  # the grandchild is adopted by init: nobody has to reap it
-            _follower(server, keeper, engine, container_id, ready_write)
+            follow(ready_write)
         except BaseException:
             pass
         finally:
@@ -212,9 +210,18 @@ def detach_relay(server: RelayServer, keeper: CredentialKeeper, engine: Engine, 
     with contextlib.suppress(ChildProcessError):
         os.waitpid(child, 0)
     try:
-        pid = read_ready(ready_read, READY_SECONDS)
+        return read_ready(ready_read, READY_SECONDS)
     finally:
         os.close(ready_read)
+
+
+def detach_relay(server: RelayServer, keeper: CredentialKeeper, engine: Engine, container_id: str) -> int:
+    """Fork the follower; return its pid once it serves. This process then no longer serves."""
+    if not hasattr(os, "fork"):
+        raise EngineError("credential relay: -d with --inject relay needs a system that can fork")
+    keeper.stop()
+    server.pause()
+    pid = fork_follower(lambda ready_fd: _follower(server, keeper, engine, container_id, ready_fd))
     server.release()
     if pid is None:
         raise EngineError("credential relay: the detached relay did not start; the container has no credentials")
